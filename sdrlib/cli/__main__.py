@@ -1,0 +1,5 @@
+import sys
+
+from sdrlib.cli import main
+
+sys.exit(main())
