@@ -1,0 +1,473 @@
+"""Turn a list of raw videos into a dataset directory: face tracks, a manifest and a failures list.
+
+The runner is dataset-agnostic: an adapter lists :class:`VideoItem` objects and the runner, for
+each one, calls a *track extractor* (by default the MTCNN pipeline of :mod:`sdrlib.data.faces`),
+writes every returned track to ``DIR/tracks/<video id>.t<k>.<ext>`` with an atomic writer (by
+default :func:`sdrlib.data.faces.write_face_track`, which adds a ``.json`` side file of boxes,
+landmarks and transforms) and collects one manifest row per track. What makes it usable on a whole benchmark:
+
+* **Resumable.** After a video's track files are on disk, one JSON line is appended to
+  ``DIR/progress/<run>.jsonl``. A re-run skips every video with a ``done`` record whose files
+  exist, and every recorded failure unless ``retry_failed``; a crash loses at most the videos in
+  flight.
+* **Failures don't stop the run.** A video that cannot be used (an ``InputError``: unreadable, no
+  face...) is recorded with its error type and message, listed in ``failures.csv`` and counted in
+  the exit status. Errors writing the output (``OSError``: disk full) do stop it.
+* **Parallel** over ``workers`` processes (forked, or spawned once this process has used CUDA), and
+  **shardable**: shard ``i/n`` takes every n-th video of the sorted list and writes
+  ``manifest.shard-i-of-n.csv``; when all n shard manifests exist they are merged into
+  ``manifest.csv`` (or later with :func:`merge_shards`).
+* **Consistent.** ``DIR/prepare.json`` records the settings that shape the tracks (dataset,
+  compression, track format, face pipeline); a re-run with different ones is refused instead of
+  silently mixing two preprocessings in one directory.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import csv
+import dataclasses
+import json
+import logging
+import multiprocessing
+import os
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from sdrlib.data.prepare.items import VideoItem, check_unique, track_relpath
+from sdrlib.data.video.errors import InputError
+from sdrlib.utils.io import atomic_open, atomic_write_json
+
+log = logging.getLogger(__name__)
+
+SETTINGS_FILE = "prepare.json"
+PROGRESS_DIR = "progress"
+FAILURE_COLUMNS = ("video_id", "source", "error_type", "message")
+TRACK_FORMATS = ("mp4", "npy")
+EXIT_SOME_FAILED = 3
+
+
+class TrackLike(Protocol):
+    """What the runner needs from a track (:class:`sdrlib.data.faces.FaceTrack` has it)."""
+
+    frames: np.ndarray
+    fps: float
+    track_id: int
+
+
+TrackExtractor = Callable[[VideoItem], Sequence[TrackLike]]
+TrackWriter = Callable[[Path, TrackLike], Any]
+ManifestWriter = Callable[[Path, list[dict[str, Any]]], Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Shard:
+    """Shard ``index`` of ``count`` (0-based, as SLURM's ``$SLURM_ARRAY_TASK_ID`` with ``--array=0-(n-1)``)."""
+
+    index: int
+    count: int
+
+    def __post_init__(self) -> None:
+        if self.count < 1 or not 0 <= self.index < self.count:
+            raise ValueError(f"shard {self.index}/{self.count}: need 0 <= i < n (0-based index)")
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """``"2/8"`` -> ``Shard(2, 8)``."""
+        match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+        if not match:
+            raise ValueError(f"shard {text!r} must look like i/n, e.g. 0/8")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @property
+    def tag(self) -> str:
+        return f"shard-{self.index}-of-{self.count}"
+
+    def select(self, items: Sequence[VideoItem]) -> list[VideoItem]:
+        """Every ``count``-th item starting at ``index`` (items are sorted by id first)."""
+        return sorted(items, key=lambda item: item.video_id)[self.index :: self.count]
+
+
+@dataclasses.dataclass
+class PrepareSummary:
+    """What a run did. ``exit_code`` is 0 when every selected video has tracks, 3 otherwise."""
+
+    selected: int
+    processed: int
+    skipped: int
+    failed: int
+    tracks: int
+    manifest: Path
+    merged: Path | None = None
+    failures_by_type: dict[str, int] = dataclasses.field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_SOME_FAILED if self.failed else 0
+
+    def describe(self) -> str:
+        """One line for the console."""
+        kinds = ", ".join(f"{k}: {v}" for k, v in sorted(self.failures_by_type.items()))
+        text = (
+            f"{self.selected} videos: {self.processed} processed, {self.skipped} already done, "
+            f"{self.failed} failed{f' ({kinds})' if kinds else ''}; {self.tracks} tracks in {self.manifest}"
+        )
+        return text + (f"; all shards merged into {self.merged}" if self.merged else "")
+
+
+def check_settings(out_dir: Path, settings: dict[str, Any]) -> None:
+    """Record ``settings`` in ``out_dir/prepare.json``, or refuse if it holds different ones.
+
+    Raises:
+        ValueError: the directory was prepared with other settings (the message names them).
+    """
+    path = out_dir / SETTINGS_FILE
+    settings = json.loads(json.dumps(settings, default=str))
+    if path.is_file():
+        old = json.loads(path.read_text())
+        diff = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
+        if diff:
+            detail = "; ".join(f"{k}: {old.get(k)!r} then {settings.get(k)!r}" for k in diff)
+            raise ValueError(
+                f"{out_dir} was prepared with other settings ({detail}); use a new --out directory"
+            )
+        return
+    atomic_write_json(path, settings)
+
+
+def _remove_stale_tracks(out_dir: Path, item: VideoItem, ext: str) -> None:
+    """Delete tracks (and their ``.json`` side files) that an interrupted or earlier attempt left,
+    so that a redone video never mixes two attempts."""
+    first = out_dir / track_relpath(item.video_id, 0, ext)
+    stem = first.name[: -len(f".t0.{ext}")]
+    for pattern in (f"{stem}.t*.{ext}", f"{stem}.t*.{ext}.json"):
+        for path in first.parent.glob(pattern):
+            path.unlink()
+
+
+def _row(item: VideoItem, track: TrackLike, path: str) -> dict[str, Any]:
+    return {
+        "path": path,
+        "label": item.label,
+        "video_id": item.video_id,
+        "split": item.split,
+        "domain": item.domain,
+        "frames": int(np.asarray(track.frames).shape[0]),
+        "identity": item.identity,
+        "source_identity": item.source_identity,
+        "method": item.method,
+        "track": int(track.track_id),
+        "fps": float(track.fps),
+        "source": item.source_rel,
+    }
+
+
+def process_video(
+    item: VideoItem, out_dir: Path, extractor: TrackExtractor, writer: TrackWriter, ext: str
+) -> dict[str, Any]:
+    """Extract and write the tracks of one video; return its progress record (never raises for bad input).
+
+    Returns:
+        ``{"video_id", "source", "status": "done"|"failed", "rows", "error_type", "message",
+        "warnings", "seconds", "time"}``.
+
+    Raises:
+        OSError: the output could not be written (a per-run problem, not a per-video one).
+    """
+    start = time.perf_counter()
+    record: dict[str, Any] = {
+        "video_id": item.video_id,
+        "source": item.source_rel,
+        "rows": [],
+        "warnings": [],
+    }
+    _remove_stale_tracks(out_dir, item, ext)
+    writing = False
+    try:
+        tracks = list(extractor(item))
+        if not tracks:
+            raise InputError(f"{item.source_rel}: the extractor returned no face track")
+        writing = True
+        for track in tracks:
+            rel = track_relpath(item.video_id, int(track.track_id), ext)
+            (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+            writer(out_dir / rel, track)
+            record["rows"].append(_row(item, track, rel))
+            record["warnings"].extend(str(w) for w in getattr(track, "warnings", ()) or ())
+        record["status"] = "done"
+    except Exception as err:  # noqa: BLE001 - one bad video (a decoder bug included) must not stop a benchmark
+        _remove_stale_tracks(out_dir, item, ext)
+        if writing and isinstance(err, OSError):
+            raise  # the video was fine and writing failed (disk full...): a problem of the run, not the video
+        if not isinstance(err, InputError):
+            log.warning("%s: unexpected %s: %s", item.source_rel, type(err).__name__, err)
+        record.update(
+            status="failed", rows=[], error_type=type(err).__name__, message=" ".join(str(err).split())
+        )
+    record["seconds"] = round(time.perf_counter() - start, 3)
+    record["time"] = time.time()
+    return record
+
+
+def load_progress(out_dir: Path) -> dict[str, dict[str, Any]]:
+    """The latest progress record of every video in ``out_dir/progress/*.jsonl``.
+
+    A line cut short by a crash is ignored (its video is simply done again).
+    """
+    latest: dict[str, dict[str, Any]] = {}
+    for path in sorted((out_dir / PROGRESS_DIR).glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+                key, stamp = record["video_id"], float(record["time"])
+            except (ValueError, KeyError, TypeError):
+                continue
+            if key not in latest or stamp >= float(latest[key]["time"]):
+                latest[key] = record
+    return latest
+
+
+def _is_finished(record: dict[str, Any] | None, out_dir: Path, retry_failed: bool) -> bool:
+    if record is None:
+        return False
+    if record.get("status") == "failed":
+        return not retry_failed
+    return record.get("status") == "done" and all((out_dir / row["path"]).is_file() for row in record["rows"])
+
+
+def _limit_threads(threads: int) -> None:
+    """Worker initializer: split the machine's cores between the workers instead of oversubscribing."""
+    import torch
+
+    torch.set_num_threads(threads)
+    with contextlib.suppress(ImportError):
+        import cv2
+
+        cv2.setNumThreads(threads)
+
+
+def _start_method() -> str:
+    """``fork`` where it is safe (starts in milliseconds), else ``spawn`` (re-imports the library).
+
+    Forking is unsafe once this process has initialised CUDA (the children could not use it); the
+    command line never has, library callers who ran a model before may have.
+    """
+    import torch
+
+    if "fork" in multiprocessing.get_all_start_methods() and not torch.cuda.is_initialized():
+        return "fork"
+    return "spawn"
+
+
+def _run(
+    todo: list[VideoItem],
+    out_dir: Path,
+    extractor: TrackExtractor,
+    writer: TrackWriter,
+    ext: str,
+    workers: int,
+) -> Iterator[dict[str, Any]]:
+    if workers <= 1:
+        for item in todo:
+            yield process_video(item, out_dir, extractor, writer, ext)
+        return
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    context = multiprocessing.get_context(_start_method())
+    with cf.ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_limit_threads, initargs=(threads,)
+    ) as pool:
+        pending: set[cf.Future] = set()
+        queue = iter(todo)
+        # A bounded window keeps a 100k-video list from becoming 100k pickled futures at once.
+        for item in queue:
+            pending.add(pool.submit(process_video, item, out_dir, extractor, writer, ext))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            finished, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for future in finished:
+                yield future.result()
+                item = next(queue, None)
+                if item is not None:
+                    pending.add(pool.submit(process_video, item, out_dir, extractor, writer, ext))
+
+
+def _write_failures(path: Path, records: list[dict[str, Any]]) -> None:
+    with atomic_open(path, "w") as handle:
+        writer = csv.DictWriter(handle, fieldnames=FAILURE_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for record in records:
+            writer.writerow({k: record.get(k, "") for k in FAILURE_COLUMNS})
+
+
+def _default_writer() -> TrackWriter:
+    from sdrlib.data.faces import write_face_track
+
+    return write_face_track
+
+
+def _default_manifest_writer() -> ManifestWriter:
+    from sdrlib.data.manifest import write_manifest
+
+    return write_manifest
+
+
+def prepare(
+    items: Sequence[VideoItem],
+    out_dir: str | Path,
+    extractor: TrackExtractor,
+    *,
+    settings: dict[str, Any],
+    writer: TrackWriter | None = None,
+    track_format: str = "mp4",
+    workers: int = 1,
+    shard: Shard | None = None,
+    limit: int | None = None,
+    retry_failed: bool = False,
+    progress: bool = True,
+    manifest_writer: ManifestWriter | None = None,
+) -> PrepareSummary:
+    """Prepare ``items`` into the dataset directory ``out_dir`` (see the module docstring).
+
+    Args:
+        items: the videos, from a dataset adapter.
+        out_dir: the dataset directory (created if needed).
+        extractor: ``item -> tracks``; must be picklable when ``workers > 1``.
+        settings: what shapes the tracks (recorded in ``prepare.json`` and checked on re-runs).
+        writer: ``(path, track) -> ...`` writing one track file atomically (the format from the
+            suffix); default :func:`sdrlib.data.faces.write_face_track`.
+        track_format: file extension of the tracks, ``mp4`` or ``npy``.
+        workers: processes; 1 runs in this process.
+        shard: process only this shard of the sorted items.
+        limit: process only the first ``limit`` items (after sharding), for quick tries.
+        retry_failed: try recorded failures again instead of skipping them.
+        progress: show a tqdm bar.
+        manifest_writer: ``(path, rows)`` writing a manifest CSV; default
+            :func:`sdrlib.data.manifest.write_manifest`.
+
+    Returns:
+        A :class:`PrepareSummary`; its ``exit_code`` is 3 if any selected video failed.
+    """
+    if track_format not in TRACK_FORMATS:
+        raise ValueError(f"track format must be one of {TRACK_FORMATS}, got {track_format!r}")
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be >= 1, got {limit}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    check_settings(out_dir, {**settings, "track_format": track_format})
+    writer = writer or _default_writer()
+    manifest_writer = manifest_writer or _default_manifest_writer()
+
+    selected = sorted(check_unique(list(items)), key=lambda item: item.video_id)
+    if shard is not None:
+        selected = shard.select(selected)
+    if limit is not None:
+        selected = selected[:limit]
+    records = load_progress(out_dir)
+    todo = [item for item in selected if not _is_finished(records.get(item.video_id), out_dir, retry_failed)]
+    tag = shard.tag if shard is not None else "all"
+    if len(todo) < len(selected):
+        log.info("%d of %d videos already done, skipped", len(selected) - len(todo), len(selected))
+
+    progress_path = out_dir / PROGRESS_DIR / f"{tag}.jsonl"
+    progress_path.parent.mkdir(parents=True, exist_ok=True)
+    with progress_path.open("a", encoding="utf-8") as log_file:
+        bar = tqdm(total=len(todo), desc=f"prepare {tag}", unit="video", disable=not progress)
+        for record in _run(todo, out_dir, extractor, writer, track_format, workers):
+            log_file.write(json.dumps(record) + "\n")
+            log_file.flush()
+            os.fsync(log_file.fileno())
+            records[record["video_id"]] = record
+            bar.update(1)
+            if record["status"] == "failed":
+                bar.set_postfix_str(f"last failure: {record['error_type']}", refresh=False)
+        bar.close()
+
+    final = [records[item.video_id] for item in selected]
+    rows = [row for record in final if record["status"] == "done" for row in record["rows"]]
+    failed = [record for record in final if record["status"] == "failed"]
+    suffix = f".{tag}" if shard is not None else ""
+    manifest_path = out_dir / f"manifest{suffix}.csv"
+    manifest_writer(manifest_path, rows)
+    _write_failures(out_dir / f"failures{suffix}.csv", failed)
+    summary = PrepareSummary(
+        selected=len(selected),
+        processed=len(todo),
+        skipped=len(selected) - len(todo),
+        failed=len(failed),
+        tracks=len(rows),
+        manifest=manifest_path,
+        failures_by_type=dict(Counter(record["error_type"] for record in failed)),
+    )
+    if (
+        shard is not None
+        and limit is None
+        and all((out_dir / f"manifest.shard-{i}-of-{shard.count}.csv").is_file() for i in range(shard.count))
+    ):
+        summary.merged = merge_shards(out_dir, shard.count, manifest_writer=manifest_writer)
+    return summary
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def merge_shards(
+    out_dir: str | Path, count: int | None = None, *, manifest_writer: ManifestWriter | None = None
+) -> Path:
+    """Merge ``manifest.shard-i-of-n.csv`` (and the shards' failures) into ``manifest.csv``.
+
+    Args:
+        out_dir: the dataset directory.
+        count: the number of shards ``n``; needed only when shard files of several ``n`` exist.
+        manifest_writer: as in :func:`prepare`.
+
+    Returns:
+        The path of the merged manifest.
+
+    Raises:
+        FileNotFoundError: no shard manifest, or some of the n shards have not finished.
+        ValueError: shard files of several counts and no ``count``.
+    """
+    out_dir = Path(out_dir)
+    manifest_writer = manifest_writer or _default_manifest_writer()
+    pattern = re.compile(r"manifest\.shard-(\d+)-of-(\d+)\.csv")
+    found: dict[int, set[int]] = {}
+    for path in out_dir.glob("manifest.shard-*-of-*.csv"):
+        match = pattern.fullmatch(path.name)
+        if match:
+            found.setdefault(int(match.group(2)), set()).add(int(match.group(1)))
+    if not found:
+        raise FileNotFoundError(f"no manifest.shard-i-of-n.csv in {out_dir}")
+    if count is None:
+        if len(found) > 1:
+            raise ValueError(f"{out_dir} holds shards of several counts {sorted(found)}; pass the count")
+        count = next(iter(found))
+    missing = sorted(set(range(count)) - found.get(count, set()))
+    if missing:
+        raise FileNotFoundError(
+            f"shard(s) {missing} of {count} have not finished (no manifest.shard-i-of-{count}.csv)"
+        )
+    rows: list[dict[str, Any]] = []
+    failures: list[dict[str, Any]] = []
+    for index in range(count):
+        rows += _read_csv(out_dir / f"manifest.shard-{index}-of-{count}.csv")
+        failure_file = out_dir / f"failures.shard-{index}-of-{count}.csv"
+        if failure_file.is_file():
+            failures += _read_csv(failure_file)
+    rows.sort(key=lambda row: (row["video_id"], int(row["track"])))
+    manifest_path = out_dir / "manifest.csv"
+    manifest_writer(manifest_path, rows)
+    _write_failures(out_dir / "failures.csv", failures)
+    return manifest_path
