@@ -1,0 +1,105 @@
+"""The TRFI mutual-information term ``L_MI`` between the K branch posteriors.
+
+Default (SDR_SPEC section 2.4, eq. 3): the symmetric KL between the per-token Gaussian
+posteriors of every branch pair, which pulls the branches towards the information they share and
+so suppresses view-specific (spatial) information. Alternatives [A]: maximize a lower bound on
+``I(z_i; z_j)`` between branch latents with a learned critic (JSD or InfoNCE, from
+:mod:`sdrlib.mi`). Book chapter 'mutual information'.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from sdrlib.mi.critics import SeparableCritic
+from sdrlib.mi.estimators import JSD, InfoNCE
+from sdrlib.mi.gaussian import MIN_SIGMA, gaussian_symmetric_kl
+
+
+def check_latents(name: str, t: torch.Tensor) -> None:
+    """Reject anything that is not a float ``(B, K, T', D)`` tensor of branch latents."""
+    if not torch.is_tensor(t) or not torch.is_floating_point(t):
+        raise TypeError(f"{name} must be a floating-point tensor, got {type(t).__name__}")
+    if t.dim() != 4:
+        raise ValueError(f"{name} must have shape (B, K, T', D), got {tuple(t.shape)}")
+
+
+def branch_pairs(num_branches: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Index tensors ``(i, j)`` of all branch pairs ``i < j`` (empty for one branch)."""
+    pairs = torch.triu_indices(num_branches, num_branches, offset=1, device=device)
+    return pairs[0], pairs[1]
+
+
+def symmetric_kl_loss(mu: torch.Tensor, sigma: torch.Tensor, min_sigma: float = MIN_SIGMA) -> torch.Tensor:
+    """Eq. 3: mean over branch pairs ``i < j`` of ``1/2 [KL(p_i || p_j) + KL(p_j || p_i)]``.
+
+    ``p_k = N(mu_k, diag sigma_k^2)`` is branch k's posterior for one token. The KL is *summed*
+    over the D latent dimensions (it is the KL between the D-dimensional diagonal Gaussians, so
+    its size grows with D, as in the Multi-View Information Bottleneck) and *averaged* over
+    tokens, clips and pairs. One branch (no pairs) gives exactly 0. Computed in float32 by
+    :func:`sdrlib.mi.gaussian.gaussian_symmetric_kl`, with sigmas floored at ``min_sigma``.
+
+    Returns:
+        Scalar float32 tensor (nats).
+
+    Shape:
+        mu, sigma: ``(B, K, T', D)``.
+    """
+    check_latents("mu", mu)
+    check_latents("sigma", sigma)
+    if mu.shape != sigma.shape:
+        raise ValueError(
+            f"mu and sigma must have the same shape, got {tuple(mu.shape)} and {tuple(sigma.shape)}"
+        )
+    i, j = branch_pairs(mu.shape[1], mu.device)
+    if i.numel() == 0:
+        return mu.new_zeros((), dtype=torch.float32)
+    skl = gaussian_symmetric_kl(mu[:, i], sigma[:, i], mu[:, j], sigma[:, j], min_sigma=min_sigma)
+    return skl.sum(dim=-1).mean()
+
+
+class CriticMILoss(nn.Module):
+    """``-I(z_i; z_j)`` averaged over branch pairs, estimated with a learned critic [A].
+
+    Latents are averaged over tokens (one vector per clip and branch, as in the contrastive
+    loss); for each pair ``i < j`` the joint samples are the same clip's two branches and the
+    negatives are the other clips of the batch. One separable critic ``g(z_i)^T h(z_j)`` (one
+    hidden layer of width D, embedding 128) is shared by all pairs. Its parameters must be
+    trained with the model (add the loss module's parameters to the optimizer).
+
+    Args:
+        kind: ``"jsd"`` (Deep InfoMax objective, :class:`sdrlib.mi.estimators.JSD`) or
+            ``"infonce"`` (:class:`sdrlib.mi.estimators.InfoNCE`).
+        latent_dim: D, the dimension of the branch latents.
+
+    Shape:
+        z: ``(B, K, T', D)``; returns a scalar float32 tensor, 0 when ``K < 2`` or ``B < 2``.
+    """
+
+    def __init__(self, kind: str, latent_dim: int):
+        super().__init__()
+        if kind not in ("jsd", "infonce"):
+            raise ValueError(f"kind must be 'jsd' or 'infonce', got {kind!r}")
+        if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
+            raise ValueError(f"latent_dim must be a positive integer, got {latent_dim!r}")
+        self.latent_dim = latent_dim
+        critic = SeparableCritic(latent_dim, latent_dim, embed_dim=128, hidden_dim=latent_dim, num_layers=1)
+        self.estimator = JSD(critic) if kind == "jsd" else InfoNCE(critic)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        check_latents("z", z)
+        if z.shape[-1] != self.latent_dim:
+            raise ValueError(
+                f"z has latent dimension {z.shape[-1]}, but the critic was built for {self.latent_dim}"
+            )
+        batch, branches = z.shape[:2]
+        if branches < 2 or batch < 2:
+            return z.new_zeros((), dtype=torch.float32)
+        pooled = z.mean(dim=2)
+        losses = [
+            self.estimator(pooled[:, i], pooled[:, j]).loss
+            for i in range(branches)
+            for j in range(i + 1, branches)
+        ]
+        return torch.stack(losses).mean()
