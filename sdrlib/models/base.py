@@ -54,6 +54,19 @@ class VideoModel(nn.Module):
         check_input(x)
         return self.forward_head(self.forward_features(x))
 
+    def to_channels_last(self) -> VideoModel:
+        """Put 5D weights in ``channels_last_3d`` and 4D weights (2D models) in ``channels_last``.
+
+        ``model.to(memory_format=torch.channels_last_3d)`` fails on models with 2D convs
+        (``frame2d``); this works for every registered model. Feed input made with
+        ``clips_to_input(..., channels_last=True)``.
+        """
+        formats = {5: torch.channels_last_3d, 4: torch.channels_last}
+        for param in self.parameters():
+            if param.dim() in formats:
+                param.data = param.data.contiguous(memory_format=formats[param.dim()])
+        return self
+
 
 def check_input(x: torch.Tensor) -> None:
     """Reject anything that is not a float ``(B, 3, T, H, W)`` clip batch, with a clear message."""
