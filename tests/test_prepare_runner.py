@@ -58,15 +58,6 @@ def mp4_writer(path: Path, track: FakeTrack) -> None:
     write_video(path, track.frames, fps=track.fps)
 
 
-def csv_manifest(path: Path, rows: list[dict]) -> None:
-    columns = ["path", "label", "video_id", "split", "domain", "frames", "identity", "source_identity"]
-    columns += ["method", "track", "fps", "source"]
-    with Path(path).open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-
-
 def read_rows(path: Path) -> list[dict]:
     with path.open(newline="") as handle:
         return list(csv.DictReader(handle))
@@ -120,9 +111,7 @@ def raw(tmp_path_factory) -> dict[str, Path]:
 def run(items, out, **kwargs):
     kwargs.setdefault("writer", npy_writer)
     kwargs.setdefault("track_format", "npy")
-    return prepare(
-        items, out, fake_extract, settings={"test": 1}, manifest_writer=csv_manifest, progress=False, **kwargs
-    )
+    return prepare(items, out, fake_extract, settings={"test": 1}, progress=False, **kwargs)
 
 
 def test_ffpp_tracks_manifest_failures_and_resume(raw, tmp_path):
@@ -170,16 +159,15 @@ def test_two_shards_and_merge_equal_one_run(raw, tmp_path):
     items = list_ffpp(raw["ffpp"], "c23") + list_celebdf(raw["celebdf"]) + list_dfdc(raw["dfdc"])
     run(items, tmp_path / "one")
     first = run(items, tmp_path / "sharded", shard=Shard.parse("0/2"))
-    assert first.merged is None and first.selected == 8
+    assert first.manifest is None and first.selected == 8
     with pytest.raises(FileNotFoundError, match=r"shard\(s\) \[1\] of 2"):
-        merge_shards(tmp_path / "sharded", manifest_writer=csv_manifest)
+        merge_shards(tmp_path / "sharded")
     second = run(items, tmp_path / "sharded", shard=Shard(1, 2))
-    assert second.merged == tmp_path / "sharded" / "manifest.csv"
+    assert second.manifest == tmp_path / "sharded" / "manifest.csv"
     one = read_rows(tmp_path / "one" / "manifest.csv")
-    assert read_rows(tmp_path / "sharded" / "manifest.csv") == sorted(
-        one, key=lambda r: (r["video_id"], r["track"])
-    )
-    assert read_rows(tmp_path / "sharded" / "failures.csv")[0]["error_type"] == "VideoError"
+    assert read_rows(tmp_path / "sharded" / "manifest.csv") == one
+    assert read_rows(tmp_path / "sharded" / "failures.csv") == read_rows(tmp_path / "one" / "failures.csv")
+    assert read_rows(tmp_path / "one" / "failures.csv")[0]["error_type"] == "VideoError"
     # Celeb-DF: the official list's 1 = real became 1 = fake; DFDC fakes kept both tracks.
     by_id = {(r["video_id"], r["track"]): r for r in one}
     labels = {vid: row["label"] for (vid, _), row in by_id.items() if vid.startswith("celebdf/")}
@@ -189,10 +177,7 @@ def test_two_shards_and_merge_equal_one_run(raw, tmp_path):
         vid for (vid, track), row in by_id.items() if vid.startswith("dfdc/") and row["label"] == "1"
     }
     assert all((vid, "1") in by_id for vid in dfdc_fakes)
-    assert (
-        merge_shards(tmp_path / "sharded", 2, manifest_writer=csv_manifest)
-        == tmp_path / "sharded" / "manifest.csv"
-    )
+    assert merge_shards(tmp_path / "sharded", 2) == tmp_path / "sharded" / "manifest.csv"
 
 
 def test_parallel_workers_give_the_same_rows(raw, tmp_path):

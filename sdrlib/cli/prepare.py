@@ -129,7 +129,8 @@ def _face_extractor(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
         device = str(resolve_device("auto")) if args.workers == 1 else "cpu"
     config = from_dict(FacePipelineConfig, apply_overrides({"device": device}, args.set))
     face = to_dict(config)
-    face.pop("device", None)  # where the detector ran does not change what a track is
+    for key in ("device", "batch_size"):  # where and in what batches the detector ran: same tracks
+        face.pop(key, None)
     return FaceTrackExtractor(config), {"face": face}
 
 

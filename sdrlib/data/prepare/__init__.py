@@ -5,13 +5,13 @@ Adapters list the raw videos of a benchmark with their official split and labels
 :func:`list_deepfakebench`; :func:`prepare` runs the face pipeline over them (resumable, parallel,
 shardable) and writes ``tracks/``, ``manifest.csv`` and ``failures.csv``. The official lists are
 package data (:mod:`sdrlib.data.prepare.splits`); the domain scheme, with FF++'s shared reals, is
-in :mod:`sdrlib.data.prepare.domains`. The book chapter on real datasets walks through it.
+in :mod:`sdrlib.data.domains`. The book chapter on real datasets walks through it.
 """
 
 from sdrlib.data.prepare.celebdf import list_celebdf
 from sdrlib.data.prepare.deepfakebench import ImportReport, list_deepfakebench
 from sdrlib.data.prepare.dfdc import list_dfdc
-from sdrlib.data.prepare.domains import domain_mask, expand_domains, family
+from sdrlib.data.domains import domain_mask, expand_domains, family
 from sdrlib.data.prepare.extractors import FaceTrackExtractor, FrameListExtractor
 from sdrlib.data.prepare.ffpp import list_ffpp
 from sdrlib.data.prepare.folder import list_folder

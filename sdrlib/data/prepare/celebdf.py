@@ -19,7 +19,7 @@ import logging
 import re
 from pathlib import Path
 
-from sdrlib.data.prepare.domains import CELEBDF_DOMAIN, REAL_METHOD
+from sdrlib.data.domains import CELEBDF_DOMAIN, REAL_METHOD
 from sdrlib.data.prepare.items import VideoItem, check_unique
 from sdrlib.data.prepare.splits import celebdf_test_list
 

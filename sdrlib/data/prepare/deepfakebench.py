@@ -27,7 +27,7 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sdrlib.data.prepare.domains import (
+from sdrlib.data.domains import (
     CELEBDF_DOMAIN,
     DFD_DOMAIN,
     DFDC_DOMAIN,

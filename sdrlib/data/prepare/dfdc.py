@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from sdrlib.data.prepare.domains import DFDC_DOMAIN, REAL_METHOD
+from sdrlib.data.domains import DFDC_DOMAIN, REAL_METHOD
 from sdrlib.data.prepare.items import VideoItem
 from sdrlib.data.prepare.splits import dfdc_test_labels, dfdc_test_subset_3215
 

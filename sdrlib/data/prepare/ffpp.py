@@ -19,7 +19,7 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
-from sdrlib.data.prepare.domains import DFD_DOMAIN, FFPP_FAMILY, FFPP_METHODS, REAL_METHOD
+from sdrlib.data.domains import DFD_DOMAIN, FFPP_FAMILY, FFPP_METHODS, REAL_METHOD
 from sdrlib.data.prepare.items import VideoItem, check_unique
 from sdrlib.data.prepare.splits import ffpp_split_of
 

@@ -19,7 +19,7 @@ import logging
 import re
 from pathlib import Path, PurePosixPath
 
-from sdrlib.data.prepare.domains import REAL_METHOD
+from sdrlib.data.domains import REAL_METHOD
 from sdrlib.data.prepare.ffpp import VIDEO_SUFFIXES
 from sdrlib.data.prepare.items import SPLITS, VideoItem, check_unique
 

@@ -25,7 +25,7 @@ class VideoItem:
         source_rel: ``source`` relative to the raw dataset root, written to the manifest.
         label: 1 = fake, 0 = real.
         split: ``train``, ``val`` or ``test``.
-        domain: the evaluation domain (see :mod:`sdrlib.data.prepare.domains`).
+        domain: the evaluation domain (see :mod:`sdrlib.data.domains`).
         method: the manipulation (``Deepfakes``...) or ``real``.
         identity: the person in the video (for a fake: the target whose video was altered).
         source_identity: for a fake, the person whose face was inserted; else empty.

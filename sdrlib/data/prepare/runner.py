@@ -4,7 +4,8 @@ The runner is dataset-agnostic: an adapter lists :class:`VideoItem` objects and 
 each one, calls a *track extractor* (by default the MTCNN pipeline of :mod:`sdrlib.data.faces`),
 writes every returned track to ``DIR/tracks/<video id>.t<k>.<ext>`` with an atomic writer (by
 default :func:`sdrlib.data.faces.write_face_track`, which adds a ``.json`` side file of boxes,
-landmarks and transforms) and collects one manifest row per track. What makes it usable on a whole benchmark:
+landmarks and transforms) and collects one manifest row per track. What makes it fit for a whole
+benchmark:
 
 * **Resumable.** After a video's track files are on disk, one JSON line is appended to
   ``DIR/progress/<run>.jsonl``. A re-run skips every video with a ``done`` record whose files
@@ -13,10 +14,11 @@ landmarks and transforms) and collects one manifest row per track. What makes it
 * **Failures don't stop the run.** A video that cannot be used (an ``InputError``: unreadable, no
   face...) is recorded with its error type and message, listed in ``failures.csv`` and counted in
   the exit status. Errors writing the output (``OSError``: disk full) do stop it.
-* **Parallel** over ``workers`` processes (forked, or spawned once this process has used CUDA), and
-  **shardable**: shard ``i/n`` takes every n-th video of the sorted list and writes
-  ``manifest.shard-i-of-n.csv``; when all n shard manifests exist they are merged into
-  ``manifest.csv`` (or later with :func:`merge_shards`).
+* **Parallel** over ``workers`` processes (started clean, so CUDA and OpenMP are safe in them), and
+  **shardable**: shard ``i/n`` takes every n-th video of the sorted list (several shards may run
+  at once on one directory, e.g. a cluster array job) and records its end in
+  ``shards/shard-i-of-n.json``; the shard that ends last writes ``manifest.csv`` for all of them
+  (or run :func:`merge_shards`, ``sdr prepare merge``).
 * **Consistent.** ``DIR/prepare.json`` records the settings that shape the tracks (dataset,
   compression, track format, face pipeline); a re-run with different ones is refused instead of
   silently mixing two preprocessings in one directory.
@@ -50,6 +52,7 @@ log = logging.getLogger(__name__)
 
 SETTINGS_FILE = "prepare.json"
 PROGRESS_DIR = "progress"
+SHARDS_DIR = "shards"
 FAILURE_COLUMNS = ("video_id", "source", "error_type", "message")
 TRACK_FORMATS = ("mp4", "npy")
 EXIT_SOME_FAILED = 3
@@ -65,7 +68,6 @@ class TrackLike(Protocol):
 
 TrackExtractor = Callable[[VideoItem], Sequence[TrackLike]]
 TrackWriter = Callable[[Path, TrackLike], Any]
-ManifestWriter = Callable[[Path, list[dict[str, Any]]], Any]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,15 +100,18 @@ class Shard:
 
 @dataclasses.dataclass
 class PrepareSummary:
-    """What a run did. ``exit_code`` is 0 when every selected video has tracks, 3 otherwise."""
+    """What a run did. ``exit_code`` is 0 when every selected video has tracks, 3 otherwise.
+
+    ``manifest`` is the ``manifest.csv`` written (None for a shard while other shards are still
+    running, or when no video has a track).
+    """
 
     selected: int
     processed: int
     skipped: int
     failed: int
     tracks: int
-    manifest: Path
-    merged: Path | None = None
+    manifest: Path | None = None
     failures_by_type: dict[str, int] = dataclasses.field(default_factory=dict)
 
     @property
@@ -116,11 +121,11 @@ class PrepareSummary:
     def describe(self) -> str:
         """One line for the console."""
         kinds = ", ".join(f"{k}: {v}" for k, v in sorted(self.failures_by_type.items()))
-        text = (
+        where = f"manifest {self.manifest}" if self.manifest else "no manifest yet"
+        return (
             f"{self.selected} videos: {self.processed} processed, {self.skipped} already done, "
-            f"{self.failed} failed{f' ({kinds})' if kinds else ''}; {self.tracks} tracks in {self.manifest}"
+            f"{self.failed} failed{f' ({kinds})' if kinds else ''}; {self.tracks} tracks; {where}"
         )
-        return text + (f"; all shards merged into {self.merged}" if self.merged else "")
 
 
 def check_settings(out_dir: Path, settings: dict[str, Any]) -> None:
@@ -254,17 +259,18 @@ def _limit_threads(threads: int) -> None:
         cv2.setNumThreads(threads)
 
 
-def _start_method() -> str:
-    """``fork`` where it is safe (starts in milliseconds), else ``spawn`` (re-imports the library).
+def _context() -> multiprocessing.context.BaseContext:
+    """Worker processes that start clean: forked from a fresh server process where POSIX allows.
 
-    Forking is unsafe once this process has initialised CUDA (the children could not use it); the
-    command line never has, library callers who ran a model before may have.
+    Forking this process instead could hang or break the workers once it has used OpenMP threads
+    or CUDA (a notebook that ran a model); ``spawn`` is as safe but imports the library in every
+    worker. The server imports this module once, and every worker is forked from it.
     """
-    import torch
-
-    if "fork" in multiprocessing.get_all_start_methods() and not torch.cuda.is_initialized():
-        return "fork"
-    return "spawn"
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 def _run(
@@ -280,7 +286,7 @@ def _run(
             yield process_video(item, out_dir, extractor, writer, ext)
         return
     threads = max(1, (os.cpu_count() or 1) // workers)
-    context = multiprocessing.get_context(_start_method())
+    context = _context()
     with cf.ProcessPoolExecutor(
         workers, mp_context=context, initializer=_limit_threads, initargs=(threads,)
     ) as pool:
@@ -314,10 +320,24 @@ def _default_writer() -> TrackWriter:
     return write_face_track
 
 
-def _default_manifest_writer() -> ManifestWriter:
-    from sdrlib.data.manifest import write_manifest
+def _finish(
+    out_dir: Path, video_ids: Sequence[str], records: dict[str, dict[str, Any]]
+) -> tuple[Path | None, int]:
+    """Write ``manifest.csv`` (rows of the finished ``video_ids``) and ``failures.csv``.
 
-    return write_manifest
+    Returns the manifest path (None when no video has a track: there is no dataset to describe,
+    and the stale manifest of an earlier run is removed) and the number of tracks.
+    """
+    from sdrlib.data.manifest import MANIFEST_NAME, write_manifest
+
+    final = [records[vid] for vid in video_ids if vid in records]
+    rows = [row for record in final if record["status"] == "done" for row in record["rows"]]
+    rows.sort(key=lambda row: (row["video_id"], row["track"]))
+    _write_failures(out_dir / "failures.csv", [record for record in final if record["status"] == "failed"])
+    if not rows:
+        (out_dir / MANIFEST_NAME).unlink(missing_ok=True)
+        return None, 0
+    return write_manifest(out_dir, rows), len(rows)
 
 
 def prepare(
@@ -333,7 +353,6 @@ def prepare(
     limit: int | None = None,
     retry_failed: bool = False,
     progress: bool = True,
-    manifest_writer: ManifestWriter | None = None,
 ) -> PrepareSummary:
     """Prepare ``items`` into the dataset directory ``out_dir`` (see the module docstring).
 
@@ -346,12 +365,12 @@ def prepare(
             suffix); default :func:`sdrlib.data.faces.write_face_track`.
         track_format: file extension of the tracks, ``mp4`` or ``npy``.
         workers: processes; 1 runs in this process.
-        shard: process only this shard of the sorted items.
-        limit: process only the first ``limit`` items (after sharding), for quick tries.
+        shard: process only this shard of the sorted items; its end is recorded in
+            ``shards/shard-i-of-n.json`` and the manifest is written when every shard has ended.
+        limit: process only the first ``limit`` items (after sharding), for quick tries; a
+            limited shard is not recorded as ended.
         retry_failed: try recorded failures again instead of skipping them.
         progress: show a tqdm bar.
-        manifest_writer: ``(path, rows)`` writing a manifest CSV; default
-            :func:`sdrlib.data.manifest.write_manifest`.
 
     Returns:
         A :class:`PrepareSummary`; its ``exit_code`` is 3 if any selected video failed.
@@ -366,7 +385,6 @@ def prepare(
     out_dir.mkdir(parents=True, exist_ok=True)
     check_settings(out_dir, {**settings, "track_format": track_format})
     writer = writer or _default_writer()
-    manifest_writer = manifest_writer or _default_manifest_writer()
 
     selected = sorted(check_unique(list(items)), key=lambda item: item.video_id)
     if shard is not None:
@@ -394,80 +412,69 @@ def prepare(
         bar.close()
 
     final = [records[item.video_id] for item in selected]
-    rows = [row for record in final if record["status"] == "done" for row in record["rows"]]
     failed = [record for record in final if record["status"] == "failed"]
-    suffix = f".{tag}" if shard is not None else ""
-    manifest_path = out_dir / f"manifest{suffix}.csv"
-    manifest_writer(manifest_path, rows)
-    _write_failures(out_dir / f"failures{suffix}.csv", failed)
     summary = PrepareSummary(
         selected=len(selected),
         processed=len(todo),
         skipped=len(selected) - len(todo),
         failed=len(failed),
-        tracks=len(rows),
-        manifest=manifest_path,
+        tracks=sum(len(record["rows"]) for record in final if record["status"] == "done"),
         failures_by_type=dict(Counter(record["error_type"] for record in failed)),
     )
-    if (
-        shard is not None
-        and limit is None
-        and all((out_dir / f"manifest.shard-{i}-of-{shard.count}.csv").is_file() for i in range(shard.count))
-    ):
-        summary.merged = merge_shards(out_dir, shard.count, manifest_writer=manifest_writer)
+    if shard is None:
+        summary.manifest, _ = _finish(out_dir, [item.video_id for item in selected], records)
+    elif limit is None:
+        atomic_write_json(
+            out_dir / SHARDS_DIR / f"{tag}.json",
+            {"shard": f"{shard.index}/{shard.count}", "video_ids": [item.video_id for item in selected]},
+        )
+        if all(
+            (out_dir / SHARDS_DIR / f"shard-{i}-of-{shard.count}.json").is_file() for i in range(shard.count)
+        ):
+            summary.manifest = merge_shards(out_dir, shard.count)
     return summary
 
 
-def _read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+def merge_shards(out_dir: str | Path, count: int | None = None) -> Path | None:
+    """Write ``manifest.csv`` and ``failures.csv`` for all ``n`` shards of a sharded run.
 
-
-def merge_shards(
-    out_dir: str | Path, count: int | None = None, *, manifest_writer: ManifestWriter | None = None
-) -> Path:
-    """Merge ``manifest.shard-i-of-n.csv`` (and the shards' failures) into ``manifest.csv``.
+    Every shard that ended left ``shards/shard-i-of-n.json`` (its video ids); the rows come from
+    the progress records. Shards finishing at the same time may both merge: the result is the same.
 
     Args:
         out_dir: the dataset directory.
-        count: the number of shards ``n``; needed only when shard files of several ``n`` exist.
-        manifest_writer: as in :func:`prepare`.
+        count: the number of shards ``n``; needed only when shards of several ``n`` ended there.
 
     Returns:
-        The path of the merged manifest.
+        The manifest path (None if no video of any shard has a track).
 
     Raises:
-        FileNotFoundError: no shard manifest, or some of the n shards have not finished.
-        ValueError: shard files of several counts and no ``count``.
+        FileNotFoundError: no ended shard, or some of the n shards have not ended.
+        ValueError: shards of several counts and no ``count``.
     """
     out_dir = Path(out_dir)
-    manifest_writer = manifest_writer or _default_manifest_writer()
-    pattern = re.compile(r"manifest\.shard-(\d+)-of-(\d+)\.csv")
-    found: dict[int, set[int]] = {}
-    for path in out_dir.glob("manifest.shard-*-of-*.csv"):
+    pattern = re.compile(r"shard-(\d+)-of-(\d+)\.json")
+    ended: dict[int, set[int]] = {}
+    for path in (out_dir / SHARDS_DIR).glob("shard-*-of-*.json"):
         match = pattern.fullmatch(path.name)
         if match:
-            found.setdefault(int(match.group(2)), set()).add(int(match.group(1)))
-    if not found:
-        raise FileNotFoundError(f"no manifest.shard-i-of-n.csv in {out_dir}")
+            ended.setdefault(int(match.group(2)), set()).add(int(match.group(1)))
+    if not ended:
+        raise FileNotFoundError(
+            f"no ended shard in {out_dir / SHARDS_DIR} (run sdr prepare ... --shard i/n first)"
+        )
     if count is None:
-        if len(found) > 1:
-            raise ValueError(f"{out_dir} holds shards of several counts {sorted(found)}; pass the count")
-        count = next(iter(found))
-    missing = sorted(set(range(count)) - found.get(count, set()))
+        if len(ended) > 1:
+            raise ValueError(f"{out_dir} holds shards of several counts {sorted(ended)}; pass the count")
+        count = next(iter(ended))
+    missing = sorted(set(range(count)) - ended.get(count, set()))
     if missing:
         raise FileNotFoundError(
-            f"shard(s) {missing} of {count} have not finished (no manifest.shard-i-of-{count}.csv)"
+            f"shard(s) {missing} of {count} have not ended (no {SHARDS_DIR}/shard-i-of-{count}.json)"
         )
-    rows: list[dict[str, Any]] = []
-    failures: list[dict[str, Any]] = []
+    video_ids: list[str] = []
     for index in range(count):
-        rows += _read_csv(out_dir / f"manifest.shard-{index}-of-{count}.csv")
-        failure_file = out_dir / f"failures.shard-{index}-of-{count}.csv"
-        if failure_file.is_file():
-            failures += _read_csv(failure_file)
-    rows.sort(key=lambda row: (row["video_id"], int(row["track"])))
-    manifest_path = out_dir / "manifest.csv"
-    manifest_writer(manifest_path, rows)
-    _write_failures(out_dir / "failures.csv", failures)
-    return manifest_path
+        marker = json.loads((out_dir / SHARDS_DIR / f"shard-{index}-of-{count}.json").read_text())
+        video_ids += marker["video_ids"]
+    manifest, _ = _finish(out_dir, video_ids, load_progress(out_dir))
+    return manifest
