@@ -41,6 +41,8 @@ def test_dry_run_counts_and_usage_errors(tmp_path, capsys):
     assert main(["prepare", "ffpp", "--root", str(tmp_path), "--out", "o", "--shard", "2/2"]) == 2
     assert "shard" in capsys.readouterr().err
     assert main(["prepare", "ffpp", "--root", str(tmp_path), "--out", "o", "--splits", "dev"]) == 2
+    assert main(["prepare", "ffpp", "--root", str(tmp_path), "--out", "o", "--splits", "train"]) == 2
+    assert "no video of split(s) train" in capsys.readouterr().err
     assert main(["prepare", "celebdf", "--root", str(tmp_path), "--out", "o"]) == 2
     assert "no Celeb-DF-v2 videos" in capsys.readouterr().err
     assert main(["prepare", "merge", "--out", str(tmp_path)]) == 2

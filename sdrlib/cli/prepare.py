@@ -147,6 +147,8 @@ def run(args: argparse.Namespace) -> int:
         items, settings, warnings = _list(args)
         if args.splits:
             items = filter_splits(items, tuple(s.strip() for s in args.splits.split(",") if s.strip()))
+        if not items:
+            raise CLIError(f"no video of split(s) {args.splits} found below {args.root}")
         for warning in warnings:
             logging.getLogger("sdr prepare").warning(warning)
         print(_counts(items))
