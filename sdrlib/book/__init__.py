@@ -1,0 +1,29 @@
+"""The book's machinery: notebook helpers and the ``sdr reproduce`` runner.
+
+Notebook authors use :func:`setup_notebook`, :func:`write_metrics`, :func:`show_source`,
+:func:`show_table` and :func:`interactive_or_static` (conventions in ``book/README.md``);
+:func:`reproduce` executes the book's notebooks with papermill and builds the HTML from the
+executed copies.
+"""
+
+from sdrlib.book.display import interactive_or_static, is_static, show_source, show_table
+from sdrlib.book.notebook import PROFILES, NotebookContext, setup_notebook, write_metrics
+from sdrlib.book.reproduce import NotebookExecutionError, ReproduceResult, reproduce
+from sdrlib.book.toc import TocDocument, find_book_root, toc_documents
+
+__all__ = [
+    "PROFILES",
+    "NotebookContext",
+    "NotebookExecutionError",
+    "ReproduceResult",
+    "TocDocument",
+    "find_book_root",
+    "interactive_or_static",
+    "is_static",
+    "reproduce",
+    "setup_notebook",
+    "show_source",
+    "show_table",
+    "toc_documents",
+    "write_metrics",
+]

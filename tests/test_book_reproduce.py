@@ -1,0 +1,216 @@
+"""`sdr reproduce --profile smoke` end to end, and the built book in headless Chromium.
+
+One smoke reproduction (module fixture) serves every test here, so the notebooks run once. The
+browser test needs Debian's ``chromium`` (installed by scripts/setup_book_assets.sh) and skips
+without it; it keeps a screenshot in ``runs/ci-artifacts/`` for CI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from sdrlib.book import NotebookExecutionError, reproduce
+from sdrlib.book.toc import toc_documents
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "runs" / "ci-artifacts"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--virtual-time-budget=10000",
+]
+
+
+def _digest(paths: list[Path]) -> dict[Path, str]:
+    return {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in paths}
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    """Run the CLI once; return (run folder, stdout, source digests before and after)."""
+    sources = [ROOT / doc.path for doc in toc_documents(ROOT)]
+    before = _digest(sources)
+    out = tmp_path_factory.mktemp("reproduce")
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sdrlib.cli",
+            "reproduce",
+            "--profile",
+            "smoke",
+            "--out",
+            str(out),
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return out / "smoke", completed.stdout, before, _digest(sources)
+
+
+def test_reproduce_smoke_executes_every_notebook(smoke_run):
+    run_dir, stdout, before, after = smoke_run
+    assert before == after, "reproduce must never write over the sources"
+    report = json.loads((run_dir / "reproduce.json").read_text())
+    notebooks = [doc for doc in toc_documents(ROOT) if doc.is_notebook]
+    assert [entry["notebook"] for entry in report["notebooks"]] == [doc.path.as_posix() for doc in notebooks]
+    assert report["profile"] == "smoke" and report["build"]["status"] == "ok"
+    for entry, doc in zip(report["notebooks"], notebooks, strict=True):
+        assert entry["status"] == "ok" and entry["wall_s"] > 0, entry
+        executed = nbformat.read(run_dir / entry["executed"], as_version=4)
+        injected = [cell for cell in executed.cells if "injected-parameters" in cell.metadata.get("tags", [])]
+        assert len(injected) == 1 and 'PROFILE = "smoke"' in injected[0].source
+        assert str(run_dir / "outputs" / doc.path.stem) in injected[0].source
+        assert any(cell.get("outputs") for cell in executed.cells if cell.cell_type == "code")
+        metrics = json.loads((run_dir / entry["output_dir"] / "metrics.json").read_text())
+        assert metrics and metrics == entry["metrics"], f"{doc.path}: metrics.json missing or not collected"
+
+
+def test_reproduce_prints_and_saves_the_tables(smoke_run):
+    run_dir, stdout, _, _ = smoke_run
+    tables = sorted((run_dir / "outputs").glob("*/tables/*.md"))
+    assert tables, "the introduction saves at least one table"
+    for table in tables:
+        caption = table.read_text().splitlines()[0]
+        assert caption in stdout, f"{table.name} not printed"
+    intro = json.loads((run_dir / "outputs" / "00_introduction" / "metrics.json").read_text())
+    assert intro["profile"] == "smoke" and "sdr" in intro["models"]
+    assert (run_dir / "tables.md").read_text().strip() in stdout
+    assert str(run_dir / "_build" / "html" / "index.html") in stdout
+
+
+def test_executed_introduction_has_its_figure(smoke_run):
+    # tests/conftest.py exports MPLBACKEND=Agg; the kernels must still draw inline.
+    executed = nbformat.read(smoke_run[0] / "book" / "book" / "00_introduction.ipynb", as_version=4)
+    images = [
+        output
+        for cell in executed.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if "image/png" in output.get("data", {})
+    ]
+    assert len(images) == 1, "the pipeline schematic is the introduction's one figure"
+    injected = next(cell for cell in executed.cells if "injected-parameters" in cell.metadata.get("tags", []))
+    assert "remove-cell" in injected.metadata.tags, "papermill's cell (local paths) stays out of the book"
+
+
+def test_reproduce_names_the_failing_notebook_and_cell(tmp_path):
+    (tmp_path / "_config.yml").write_text("title: failing\n")
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: nb/bad\nchapters:\n  - file: nb/never\n")
+    (tmp_path / "nb").mkdir()
+    kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    for name, cells in {
+        "bad": [
+            'PROFILE = "smoke"\nDEVICE = "auto"\nOUTPUT_DIR = ""',
+            "x = 1",
+            "# a comment\n1 / 0",
+            "y = 2",
+        ],
+        "never": ['PROFILE = "smoke"\nDEVICE = "auto"\nOUTPUT_DIR = ""'],
+    }.items():
+        notebook = nbformat.v4.new_notebook(metadata={"kernelspec": kernelspec})
+        notebook.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+        notebook.cells[0].metadata["tags"] = ["parameters"]
+        nbformat.write(notebook, tmp_path / "nb" / f"{name}.ipynb")
+    with pytest.raises(NotebookExecutionError) as info:
+        reproduce("smoke", out_root=tmp_path / "runs", book_root=tmp_path, build=False, progress=False)
+    err = info.value
+    assert (err.notebook, err.cell_index, err.ename) == (Path("nb/bad.ipynb"), 2, "ZeroDivisionError")
+    assert "nb/bad.ipynb failed in cell 2 ('# a comment')" in str(err)
+    report = json.loads((tmp_path / "runs" / "smoke" / "reproduce.json").read_text())
+    assert [entry["status"] for entry in report["notebooks"]] == ["failed", "pending"]
+    with pytest.raises(ValueError, match="not a notebook of _toc.yml: nope"):
+        reproduce("smoke", book_root=tmp_path, notebooks=["nope"], build=False)
+
+
+class _Assets(HTMLParser):
+    """Scripts, stylesheets and images a page asks the browser to load."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag in {"script", "img"} and values.get("src"):
+            self.urls.append((tag, values["src"] or ""))
+        if tag == "link" and values.get("href") and values.get("rel") in {"stylesheet", "preload"}:
+            self.urls.append((tag, values["href"] or ""))
+
+
+def _assets(html: str) -> list[tuple[str, str]]:
+    parser = _Assets()
+    parser.feed(html)
+    return parser.urls
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _browser(args: list[str], profile_dir: Path) -> str:
+    command = [_chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile_dir}", *args]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    return completed.stdout
+
+
+@pytest.mark.skipif(
+    _chromium() is None, reason="chromium absent (scripts/setup_book_assets.sh installs it as root)"
+)
+def test_book_renders_offline_in_headless_chromium(smoke_run, tmp_path):
+    run_dir = smoke_run[0]
+    html_root = run_dir / "_build" / "html"
+    for doc in toc_documents(ROOT):
+        page = html_root / f"{doc.docname}.html"
+        assert page.is_file(), f"page missing: {page.relative_to(run_dir)}"
+        html = page.read_text(encoding="utf-8")
+        for tag, url in _assets(html):
+            assert not re.match(r"(https?:)?//", url), f"{page.name} loads {url} from the network"
+            assert (page.parent / url.split("?")[0]).is_file(), f"{page.name}: {tag} {url} is missing"
+        dom = _browser(["--dump-dom", page.as_uri()], tmp_path / "profile")
+        assert not [url for _, url in _assets(dom) if re.match(r"(https?:)?//", url)], (
+            f"{page.name} fetched a URL"
+        )
+        formulas = html.count('class="math')
+        assert dom.count("<mjx-container") >= formulas, f"{page.name}: MathJax did not typeset every formula"
+        if doc.is_notebook:
+            executed = nbformat.read(run_dir / "book" / doc.path, as_version=4)
+            figures = sum(
+                "image/png" in output.get("data", {})
+                for cell in executed.cells
+                if cell.cell_type == "code"
+                for output in cell.outputs
+            )
+            assert len(re.findall(r"<img[^>]+src=\"[^\"]*_images/", dom)) >= figures, (
+                f"{page.name}: figure missing"
+            )
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "book-introduction.png"
+    shot.unlink(missing_ok=True)
+    intro = html_root / "book" / "00_introduction.html"
+    _browser([f"--screenshot={shot}", "--window-size=1280,2400", intro.as_uri()], tmp_path / "profile")
+    assert shot.is_file() and shot.stat().st_size > 10_000
