@@ -3,13 +3,15 @@
 Each module ``sdrlib/cli/<name>.py`` defines ``COMMAND`` (the sub-command name), ``HELP`` (one
 line), ``add_arguments(parser)`` and ``run(args) -> int``. Modules are found automatically, so
 adding a command never edits this file. Errors that a user can fix (a missing file, a bad option)
-are raised as :class:`CLIError` and printed as one line with exit status 2.
+are raised as :class:`CLIError` (or ValueError/TypeError with a message) and printed as one line
+with exit status 2; set ``SDR_DEBUG=1`` to see the traceback instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -46,7 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args._run(args) or 0)
-    except (CLIError, ConfigError, FileNotFoundError, KeyError) as err:
+    except (CLIError, ConfigError, FileNotFoundError, KeyError, ValueError, TypeError) as err:
+        if os.environ.get("SDR_DEBUG"):
+            raise
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"sdr {args.command}: error: {message}", file=sys.stderr)
         return 2

@@ -1,0 +1,48 @@
+"""``sdr evaluate``: video- and clip-level metrics of a checkpoint on test data."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+COMMAND = "evaluate"
+HELP = "evaluate a checkpoint: video AUC, clip AUC, EER, AP, ACC at the validation threshold, per domain"
+
+
+def split_list(text: str | None) -> list[str] | None:
+    return [t.strip() for t in text.split(",") if t.strip()] if text else None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--checkpoint", required=True, type=Path, help="run dir, .json or .safetensors")
+    parser.add_argument("--data", required=True, help="dataset director(ies), comma-separated")
+    parser.add_argument("--split", default="test", choices=["train", "val", "test"])
+    parser.add_argument("--domains", default=None, help="comma-separated domains (default: all)")
+    parser.add_argument("--out", type=Path, default=None, help="folder for metrics.json, CSVs (and roc.png)")
+    parser.add_argument("--roc", action="store_true", help="also save ROC curves as roc.png (needs --out)")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--no-progress", action="store_true")
+
+
+def run(args: argparse.Namespace) -> int:
+    from sdrlib.cli import CLIError
+    from sdrlib.engine.evaluate import evaluate_checkpoint
+
+    if args.roc and args.out is None:
+        raise CLIError("--roc needs --out (the folder where roc.png goes)")
+    result = evaluate_checkpoint(
+        args.checkpoint,
+        split_list(args.data),
+        split=args.split,
+        domains=split_list(args.domains),
+        device=args.device,
+        batch_size=args.batch_size,
+        progress=not args.no_progress,
+    )
+    print(f"threshold (chosen on validation): {result.threshold:.4f}")
+    print(result.markdown())
+    if args.out is not None:
+        path = result.save(args.out, roc=args.roc)
+        print(f"wrote {path}")
+    return 0

@@ -1,0 +1,27 @@
+"""Where generated data sets and cached training runs live.
+
+``$SDR_CACHE`` (default ``~/.cache/sdr-book``) holds ``data/`` (SynthDF sets keyed by their
+parameters) and ``runs/`` (training runs keyed by :meth:`RunConfig.fingerprint`). A cached run is
+complete when its ``summary.json`` exists; anything else is retrained (or resumed). Re-running a
+notebook or an experiment therefore re-renders its tables instead of retraining.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def cache_root() -> Path:
+    """The cache folder (created on demand)."""
+    root = Path(os.environ.get("SDR_CACHE", Path.home() / ".cache" / "sdr-book")).expanduser()
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def run_cache_dir(fingerprint: str) -> Path:
+    return cache_root() / "runs" / fingerprint
+
+
+def data_cache_dir(name: str) -> Path:
+    return cache_root() / "data" / name

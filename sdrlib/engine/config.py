@@ -1,0 +1,204 @@
+"""The configuration of one training run, loaded from a profile YAML plus ``--set`` overrides.
+
+A profile (``configs/<name>.yaml``) holds a ``run`` section (this dataclass tree) and, for the
+experiment grids, a ``models`` section with per-model options and an ``experiments`` section
+(see :mod:`sdrlib.engine.experiments`). Everything that changes a trained model is in
+:class:`RunConfig`, so its hash identifies a cached run. Explained in the book chapter 'training
+end to end'.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sdrlib.config import ConfigError, apply_overrides, deep_merge, from_dict, load_yaml, to_dict
+from sdrlib.losses import LossConfig
+
+
+@dataclass
+class ModelSpec:
+    """Which registered model to build (``sdrlib.create_model(name, **options)``)."""
+
+    name: str = "sdr"
+    options: dict[str, Any] = field(default_factory=dict)
+    weights: str | None = None
+
+
+@dataclass
+class SynthSpec:
+    """A SynthDF data set generated on demand into the cache (``sdrlib.data.generate_synthdf``)."""
+
+    domains: list[str] = field(
+        default_factory=lambda: ["ffpp-df", "ffpp-f2f", "ffpp-fs", "ffpp-nt", "celebdf", "dfdc"]
+    )
+    n_per_split: dict[str, int] = field(default_factory=lambda: {"train": 16, "val": 8, "test": 8})
+    frames: int | dict[str, int] = 16
+    size: int = 64
+    seed: int = 0
+    spatial_scale: float = 1.0
+    temporal_scale: float = 1.0
+
+
+@dataclass
+class DataConfig:
+    """Where clips come from and how they are batched.
+
+    Attributes:
+        roots: dataset directories written by ``sdr synth`` or ``sdr prepare`` (manifest.csv).
+        synth: generate SynthDF instead (used when ``roots`` is empty).
+        train_domains: domains used for training and validation (``None`` = all).
+        test_domains: domains evaluated after training (``None`` = all).
+        clip_len: frames per clip (consecutive).
+        size: resize frames to ``size`` x ``size`` on load (``None`` = as stored).
+    """
+
+    roots: list[str] = field(default_factory=list)
+    synth: SynthSpec | None = None
+    train_domains: list[str] | None = None
+    test_domains: list[str] | None = None
+    clip_len: int = 16
+    size: int | None = None
+    batch_size: int = 8
+    eval_batch_size: int = 16
+    num_workers: int = 0
+
+
+@dataclass
+class OptimConfig:
+    """AdamW with linear warm-up then cosine decay to ``min_lr_ratio * lr``, stepped every step."""
+
+    lr: float = 3e-4
+    weight_decay: float = 0.05
+    betas: tuple[float, float] = (0.9, 0.999)
+    warmup_frac: float = 0.05
+    min_lr_ratio: float = 0.01
+    grad_clip: float = 1.0
+
+
+@dataclass
+class TrainConfig:
+    """Length of training, validation schedule and execution options."""
+
+    steps: int = 200
+    eval_every: int = 0
+    log_every: int = 10
+    seed: int = 0
+    device: str = "auto"
+    precision: str = "auto"
+    channels_last: bool | None = None
+    compile: bool = False
+    balanced: bool = True
+
+
+@dataclass
+class RunConfig:
+    """Everything that defines one trained model."""
+
+    model: ModelSpec = field(default_factory=ModelSpec)
+    data: DataConfig = field(default_factory=DataConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def validate(self) -> RunConfig:
+        """Check cross-field constraints; return self. Raises ConfigError."""
+        if not self.data.roots and self.data.synth is None:
+            raise ConfigError("data: give dataset directories in data.roots or a data.synth section")
+        if self.train.steps < 1:
+            raise ConfigError(f"train.steps must be >= 1, got {self.train.steps}")
+        if self.data.batch_size < 2:
+            raise ConfigError("data.batch_size must be >= 2 (a balanced batch holds a real and a fake)")
+        if self.data.clip_len < 1:
+            raise ConfigError(f"data.clip_len must be >= 1, got {self.data.clip_len}")
+        if not 0 <= self.optim.warmup_frac < 1:
+            raise ConfigError(f"optim.warmup_frac must be in [0, 1), got {self.optim.warmup_frac}")
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
+
+    def fingerprint(self) -> str:
+        """Short hash of the full config and of the library's code: the key of the run cache.
+
+        The code hash makes the cache safe while the library changes: a cached run is reused only
+        when retraining would run exactly the same code on exactly the same config.
+        """
+        payload = json.dumps({"config": self.to_dict(), "code": code_fingerprint()}, sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Hash of every Python source file of ``sdrlib`` (command-line front ends excluded)."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith("cli/"):
+            continue
+        digest.update(rel.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def run_config_from_dict(data: dict[str, Any], overrides: list[str] | tuple[str, ...] = ()) -> RunConfig:
+    """Build and validate a :class:`RunConfig` from a mapping plus ``key=value`` overrides."""
+    merged = apply_overrides(data, overrides)
+    return from_dict(RunConfig, merged).validate()
+
+
+def load_profile(path_or_name: str | Path) -> dict[str, Any]:
+    """Read a profile YAML by path or by name (``smoke`` -> ``configs/smoke.yaml`` of the project).
+
+    Profiles are looked up in ``$SDR_CONFIG_DIR``, then ``./configs``, then the ``configs`` folder
+    next to the installed package (an editable install or a source checkout).
+    """
+    path = Path(path_or_name)
+    if path.suffix in {".yaml", ".yml"} or path.exists():
+        return load_yaml(path)
+    for folder in config_dirs():
+        candidate = folder / f"{path_or_name}.yaml"
+        if candidate.is_file():
+            return load_yaml(candidate)
+    names = sorted({p.stem for d in config_dirs() if d.is_dir() for p in d.glob("*.yaml")})
+    raise ConfigError(f"unknown profile {str(path_or_name)!r}; available: {names}")
+
+
+def config_dirs() -> list[Path]:
+    """Folders searched for profile YAML files, in order."""
+    import os
+
+    dirs = []
+    if os.environ.get("SDR_CONFIG_DIR"):
+        dirs.append(Path(os.environ["SDR_CONFIG_DIR"]))
+    dirs.append(Path.cwd() / "configs")
+    dirs.append(Path(__file__).resolve().parents[2] / "configs")
+    seen, out = set(), []
+    for d in dirs:
+        key = d.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+def load_run_config(path_or_name: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> RunConfig:
+    """A validated :class:`RunConfig` from a profile (its ``run`` section) or a plain run YAML.
+
+    The profile's ``models.<name>`` options (sizes that suit the profile) apply to the chosen model
+    (``model.name``, default ``sdr``); ``model.options`` given in the run section or with ``--set``
+    take precedence over them.
+    """
+    data = load_profile(path_or_name)
+    run = data.get("run", data) if "run" in data else data
+    merged = apply_overrides({k: v for k, v in run.items() if k != "models"}, list(overrides))
+    model = merged.setdefault("model", {})
+    name = model.setdefault("name", ModelSpec.name)
+    profile_options = data.get("models", {}).get(name, {})
+    model["options"] = deep_merge(profile_options, model.get("options") or {})
+    return from_dict(RunConfig, merged).validate()

@@ -1,0 +1,69 @@
+"""From a :class:`DataConfig` to datasets: generate SynthDF on demand or open prepared directories."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from sdrlib.config import ConfigError, to_dict
+from sdrlib.engine.cache import data_cache_dir
+from sdrlib.engine.config import DataConfig, SynthSpec
+
+
+def synth_root(spec: SynthSpec) -> Path:
+    """Generate (once) the SynthDF data set described by ``spec``; return its directory."""
+    from sdrlib.data import generate_synthdf
+
+    key = hashlib.sha256(json.dumps(to_dict(spec), sort_keys=True).encode()).hexdigest()[:12]
+    out = data_cache_dir(f"synthdf-{key}")
+    return Path(
+        generate_synthdf(
+            out,
+            domains=list(spec.domains),
+            n_per_split=dict(spec.n_per_split),
+            frames=spec.frames if isinstance(spec.frames, int) else dict(spec.frames),
+            size=spec.size,
+            seed=spec.seed,
+            spatial_scale=spec.spatial_scale,
+            temporal_scale=spec.temporal_scale,
+            progress=False,
+        )
+    )
+
+
+def resolve_roots(cfg: DataConfig) -> list[Path]:
+    """Dataset directories of ``cfg`` (generating SynthDF when ``cfg.synth`` is used)."""
+    if cfg.roots:
+        roots = [Path(r).expanduser() for r in cfg.roots]
+        for root in roots:
+            if not (root / "manifest.csv").is_file():
+                raise ConfigError(
+                    f"data root {root} has no manifest.csv; write one with `sdr synth` or `sdr prepare`"
+                )
+        return roots
+    if cfg.synth is None:
+        raise ConfigError("data: neither roots nor synth given")
+    return [synth_root(cfg.synth)]
+
+
+def open_split(
+    cfg: DataConfig,
+    split: str,
+    mode: str,
+    domains: list[str] | None,
+    seed: int = 0,
+    roots: list[Path] | None = None,
+):
+    """A :class:`sdrlib.data.ClipDataset` over ``split`` of the configured data."""
+    from sdrlib.data import ClipDataset
+
+    return ClipDataset(
+        roots if roots is not None else resolve_roots(cfg),
+        split=split,
+        clip_len=cfg.clip_len,
+        mode=mode,
+        domains=list(domains) if domains else None,
+        seed=seed,
+        size=cfg.size,
+    )

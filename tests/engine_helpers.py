@@ -1,0 +1,43 @@
+"""A micro run configuration for engine tests: seconds on a 2-core CPU."""
+
+from __future__ import annotations
+
+from sdrlib.engine.config import RunConfig, run_config_from_dict
+
+MICRO_MODELS = {
+    "ftcn": {"width_mult": 0.125, "depth_mult": 0.34, "num_frames": 4, "input_size": 16},
+    "i3d": {"width_mult": 0.125, "depth_mult": 0.34, "num_frames": 4, "input_size": 16},
+    "sdr": {
+        "width_mult": 0.125,
+        "depth_mult": 0.34,
+        "num_frames": 4,
+        "input_size": 16,
+        "latent_dim": 16,
+        "K": 2,
+    },
+    "frame2d": {"backbone": "resnet10t", "num_frames": 4, "input_size": 16},
+}
+
+MICRO_RUN = {
+    "data": {
+        "synth": {
+            "domains": ["ffpp-df", "ffpp-nt", "celebdf"],
+            "n_per_split": {"train": 3, "val": 2, "test": 2},
+            "frames": 8,
+            "size": 16,
+            "seed": 0,
+        },
+        "train_domains": ["ffpp-df", "ffpp-nt"],
+        "clip_len": 4,
+        "batch_size": 4,
+        "eval_batch_size": 16,
+    },
+    "optim": {"lr": 1e-3, "warmup_frac": 0.25},
+    "train": {"steps": 4, "eval_every": 2, "log_every": 1},
+}
+
+
+def micro_config(model: str = "ftcn", overrides: tuple[str, ...] = ()) -> RunConfig:
+    run = dict(MICRO_RUN)
+    run["model"] = {"name": model, "options": MICRO_MODELS[model]}
+    return run_config_from_dict(run, list(overrides))

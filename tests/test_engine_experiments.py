@@ -1,0 +1,106 @@
+"""Experiment grids: tables from cached runs, re-rendered without retraining."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+import torch
+from engine_helpers import MICRO_MODELS, MICRO_RUN
+
+from sdrlib.config import ConfigError
+from sdrlib.engine import experiments
+from sdrlib.engine.diagnose import frame_repeat, temporal_shuffle
+from sdrlib.engine.experiments import Profile, grid, run_experiment
+
+
+@pytest.fixture()
+def micro_profile():
+    exp = {
+        "seeds": [0],
+        "table2_models": ["ftcn", "sdr"],
+        "ffpp_domains": ["ffpp-df", "ffpp-nt"],
+        "cross_domains": ["celebdf"],
+        "table1_models": ["ftcn"],
+        "figure2_K": [1, 2],
+    }
+    run = {k: v for k, v in MICRO_RUN.items()}
+    run["train"] = {"steps": 2, "eval_every": 0, "log_every": 1}
+    return Profile(name="micro", run=run, models=MICRO_MODELS, experiments=exp)
+
+
+def test_table2_trains_once_then_renders_from_cache(micro_profile, tmp_path, monkeypatch):
+    result = run_experiment("table2", micro_profile, tmp_path / "t2", progress=False)
+    table = result.table
+    assert list(table["method"]) == ["ftcn", "sdr"]
+    assert list(table.columns) == ["method", "FF++ (avg)", "CDF", "DFDC"]
+    assert (table["DFDC"] == "n/a").all()  # not in this micro profile's test domains
+    assert (tmp_path / "t2" / "table.md").read_text().count("|") > 10
+    long = pd.read_csv(tmp_path / "t2" / "results.csv")
+    assert set(long["test_domain"]) == {"all", "ffpp-df", "ffpp-nt", "celebdf"}
+    assert json.loads((tmp_path / "t2" / "metrics.json").read_text())["experiment"] == "table2"
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a cached run was retrained")
+
+    monkeypatch.setattr(experiments, "train", no_training)
+    again = run_experiment("table2", micro_profile, tmp_path / "t2b", progress=False)
+    pd.testing.assert_frame_equal(again.table, table)
+    # the baselines grid shares the ftcn run with table2
+    assert list(
+        run_experiment("baselines", micro_profile, tmp_path / "b", progress=False).table["method"]
+    ) == ["ftcn"]
+
+
+def test_grids_expand_as_documented(micro_profile):
+    assert [s.row for s in grid("table3", micro_profile)] == [
+        "SDR (full)",
+        "w/o SPB (K = 1)",
+        "w/o TRFI",
+        "w/o L_MI",
+        "w/o L_con",
+        "w/o temporal transformer",
+    ]
+    runs = {s.row: micro_profile.run_config(s, 0) for s in grid("table3", micro_profile)}
+    assert runs["w/o SPB (K = 1)"].model.options["K"] == 1
+    assert runs["w/o TRFI"].model.options["trfi"] is False
+    assert runs["w/o L_MI"].loss.lambda_mi == 0.0 and runs["w/o L_con"].loss.lambda_con == 0.0
+    assert runs["w/o temporal transformer"].model.options["temporal_transformer"] is False
+    assert len({r.fingerprint() for r in runs.values()}) == 6
+    t1 = grid("table1", micro_profile)
+    assert [(s.train_domains, s.test_domains) for s in t1] == [
+        (["ffpp-df"], ["ffpp-df"]),
+        (["ffpp-nt"], ["ffpp-nt"]),
+    ]
+    control = micro_profile.run_config(grid("control", micro_profile)[0], 0)
+    assert control.data.synth.temporal_scale == 0.0
+    with pytest.raises(ConfigError, match="unknown experiment"):
+        grid("table9", micro_profile)
+
+
+def test_diagnose_grid_table(micro_profile, tmp_path):
+    micro_profile.experiments["table2_models"] = ["ftcn"]
+    result = run_experiment("diagnose", micro_profile, tmp_path / "d", progress=False)
+    row = result.table.iloc[0]
+    assert row["method"] == "ftcn"
+    for col in [
+        "clean",
+        "temporal_shuffle",
+        "frame_repeat",
+        "spatial_shuffle",
+        "blur",
+        "drop temporal_shuffle",
+    ]:
+        assert col in result.table.columns
+
+
+def test_temporal_destructions():
+    x = torch.rand(3, 3, 6, 8, 8)
+    shuffled = temporal_shuffle(x, torch.Generator().manual_seed(0))
+    for b in range(3):  # every clip's frames are a permutation of the original frames
+        orig = sorted(x[b].sum(dim=(0, 2, 3)).tolist())
+        assert sorted(shuffled[b].sum(dim=(0, 2, 3)).tolist()) == pytest.approx(orig)
+    assert not torch.equal(shuffled, x)
+    static = frame_repeat(x)
+    assert torch.equal(static[:, :, 0], x[:, :, 3]) and (static.diff(dim=2) == 0).all()

@@ -1,0 +1,169 @@
+"""The training engine end to end on the CPU: smoke run, resume, DDP path, validation threshold."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from engine_helpers import micro_config
+from safetensors.torch import load_file
+
+from sdrlib.cli import main as sdr_main
+from sdrlib.config import ConfigError
+from sdrlib.engine.checkpoint import load_checkpoint
+from sdrlib.engine.data import open_split
+from sdrlib.engine.inference import predict_clips
+from sdrlib.engine.metrics import choose_threshold, video_scores
+from sdrlib.engine.schedule import lr_factor
+from sdrlib.engine.trainer import train
+
+
+@pytest.fixture(scope="module")
+def sdr_run(tmp_path_factory):
+    config = micro_config("sdr")
+    out = tmp_path_factory.mktemp("run") / "sdr"
+    return config, train(config, out, progress=False)
+
+
+def test_training_writes_checkpoints_logs_and_summary(sdr_run):
+    config, result = sdr_run
+    run = result.run_dir
+    assert result.finished and result.steps_done == config.train.steps
+    for name in [
+        "config.yaml",
+        "summary.json",
+        "train_log.csv",
+        "val_log.csv",
+        "checkpoints/best.safetensors",
+        "checkpoints/best.json",
+        "checkpoints/last.resume.pt",
+    ]:
+        assert (run / name).exists(), name
+    assert any((run / "tb").iterdir())
+    meta = json.loads((run / "checkpoints" / "best.json").read_text())
+    assert meta["model_name"] == "sdr" and meta["clip_len"] == config.data.clip_len
+    log = pd.read_csv(run / "train_log.csv")
+    assert list(log["step"]) == list(range(1, config.train.steps + 1))
+    assert {"loss", "bce", "mi", "con", "lr"} <= set(log.columns)
+    assert np.isfinite(log["loss"]).all()
+
+
+def test_learning_rate_actually_changes(sdr_run):
+    config, result = sdr_run
+    log = result.train_log
+    lr = log["lr"].to_numpy()
+    expected = [
+        config.optim.lr
+        * lr_factor(step - 1, config.train.steps, config.optim.warmup_frac, config.optim.min_lr_ratio)
+        for step in log["step"]
+    ]
+    np.testing.assert_allclose(lr, expected, rtol=1e-9)
+    assert len(np.unique(lr)) >= 3  # warm-up, peak and cosine decay all happened
+    assert lr[-1] < lr.max() and lr[0] < lr.max()
+
+
+def test_threshold_comes_from_validation(sdr_run):
+    config, result = sdr_run
+    model, meta = load_checkpoint(result.best_checkpoint)
+    val = open_split(config.data, "val", "eval", config.data.train_domains)
+    videos = video_scores(predict_clips(model, val, torch.device("cpu"), progress=False))
+    expected = choose_threshold(videos["label"].to_numpy(), videos["prob"].to_numpy())
+    assert meta.threshold == pytest.approx(expected, abs=1e-6)
+    assert meta.step == result.best_step
+    assert meta.metrics["video_auc"] == pytest.approx(result.val_metrics["video_auc"])
+
+
+def test_resume_reaches_the_same_weights(tmp_path):
+    config = micro_config("sdr", ("train.steps=5", "train.eval_every=2"))
+    train(config, tmp_path / "full", progress=False)
+    part = train(config, tmp_path / "split", progress=False, stop_after=3)
+    assert not part.finished and part.steps_done == 3
+    with pytest.raises(ConfigError, match="resume"):
+        train(config, tmp_path / "split", progress=False)
+    resumed = train(config, tmp_path / "split", resume=True, progress=False)
+    assert resumed.finished
+    a = load_file(tmp_path / "full" / "checkpoints" / "last.safetensors")
+    b = load_file(tmp_path / "split" / "checkpoints" / "last.safetensors")
+    assert a.keys() == b.keys()
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], rtol=0, atol=0, msg=key)
+    log_full = pd.read_csv(tmp_path / "full" / "train_log.csv")
+    log_split = pd.read_csv(tmp_path / "split" / "train_log.csv")
+    pd.testing.assert_frame_equal(log_full.drop(columns=[]), log_split, check_exact=False, rtol=1e-6)
+
+
+def test_ddp_code_path_world_size_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("MASTER_PORT", str(29500 + (hash(str(tmp_path)) % 500)))
+    monkeypatch.setenv("RANK", "0")
+    monkeypatch.setenv("WORLD_SIZE", "1")
+    monkeypatch.setenv("LOCAL_RANK", "0")
+    config = micro_config("ftcn", ("train.steps=2",))
+    result = train(config, tmp_path / "ddp", progress=False, force_ddp=True)
+    assert result.finished
+    assert not torch.distributed.is_initialized()  # the process group was closed again
+    train(config, tmp_path / "plain", progress=False)
+    a = load_file(tmp_path / "ddp" / "checkpoints" / "last.safetensors")
+    b = load_file(tmp_path / "plain" / "checkpoints" / "last.safetensors")
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], rtol=1e-5, atol=1e-6, msg=key)
+
+
+def test_cli_train_evaluate_diagnose(tmp_path, capsys, monkeypatch):
+    config = micro_config("ftcn", ("train.steps=2",))
+    from sdrlib.engine.data import resolve_roots
+
+    root = resolve_roots(config.data)[0]
+    cfg_path = tmp_path / "run.yaml"
+    import yaml
+
+    cfg_path.write_text(yaml.safe_dump({"run": config.to_dict()}))
+    assert sdr_main(["train", "--config", str(cfg_path), "--out", str(tmp_path / "r"), "--no-progress"]) == 0
+    assert sdr_main(["train", "--config", str(cfg_path), "--out", str(tmp_path / "r"), "--no-progress"]) == 2
+    assert "already holds a run" in capsys.readouterr().err
+    code = sdr_main(
+        [
+            "evaluate",
+            "--checkpoint",
+            str(tmp_path / "r"),
+            "--data",
+            str(root),
+            "--out",
+            str(tmp_path / "ev"),
+            "--roc",
+            "--no-progress",
+        ]
+    )
+    assert code == 0
+    metrics = json.loads((tmp_path / "ev" / "metrics.json").read_text())
+    domains = {row["domain"] for row in metrics["per_domain"]}
+    assert {"all", "ffpp-df", "ffpp-nt", "celebdf"} <= domains
+    assert (tmp_path / "ev" / "roc.png").stat().st_size > 1000
+    assert (
+        sdr_main(
+            [
+                "diagnose",
+                "--checkpoint",
+                str(tmp_path / "r"),
+                "--data",
+                str(root),
+                "--out",
+                str(tmp_path / "dg"),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    table = pd.read_csv(tmp_path / "dg" / "diagnose.csv")
+    assert {
+        "clean",
+        "temporal_shuffle",
+        "frame_repeat",
+        "spatial_shuffle",
+        "blur",
+        "temporal reliance",
+        "spatial reliance",
+    } <= set(table["condition"])
+    assert sdr_main(["evaluate", "--checkpoint", str(tmp_path / "missing"), "--data", str(root)]) == 2
