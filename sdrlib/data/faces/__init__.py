@@ -13,6 +13,7 @@ from sdrlib.data.faces.align import (
     apply_transform,
     face_template,
     fit_similarity,
+    invert_similarity,
     warp_face,
     window_transforms,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "extract_face_tracks",
     "face_template",
     "fit_similarity",
+    "invert_similarity",
     "list_detectors",
     "mirror_indices",
     "shared_detector",

@@ -108,19 +108,37 @@ def alignment_windows(length: int, clip_len: int) -> np.ndarray:
     return np.array(list(zip(starts, ends, strict=True)), dtype=np.int64).reshape(-1, 2)
 
 
+def invert_similarity(matrix: np.ndarray) -> np.ndarray:
+    """Inverse of a ``(2, 3)`` affine matrix (crop pixels -> frame pixels and back).
+
+    Shape:
+        matrix: ``(2, 3)``; output ``(2, 3)``.
+    """
+    linear_inv = np.linalg.inv(np.asarray(matrix, np.float64)[:, :2])
+    return np.concatenate([linear_inv, -(linear_inv @ matrix[:, 2])[:, None]], axis=1)
+
+
 def window_transforms(
     landmarks: np.ndarray, windows: np.ndarray, size: int = 224, scale: float = 0.5
 ) -> np.ndarray:
-    """One similarity per window, fitted to all the window's landmarks against the template.
+    """One similarity per window, the least-squares fit to all the window's landmarks.
+
+    The residuals are measured in the frame, where the landmarks and their noise live: the fit
+    places the template over all ``T x 5`` landmarks (template -> frame), and the crop transform is
+    its inverse. Fitting the other way (frames -> template) would treat the face's motion inside
+    the window as noise and shrink the face in proportion to how much it moves (regression
+    dilution of the scale); fitting this way equals fitting the window's mean landmark shape.
 
     Shape:
-        landmarks: ``(T, 5, 2)`` frame coordinates; windows: ``(W, 2)``; output ``(W, 2, 3)``.
+        landmarks: ``(T, 5, 2)`` frame coordinates; windows: ``(W, 2)``; output ``(W, 2, 3)``
+        (frame pixels -> crop pixels).
     """
     template = face_template(size, scale)
     out = np.empty((len(windows), 2, 3))
     for w, (start, end) in enumerate(windows):
         pts = landmarks[start:end]
-        out[w] = fit_similarity(pts.reshape(-1, 2), np.broadcast_to(template, pts.shape).reshape(-1, 2))
+        placed = fit_similarity(np.broadcast_to(template, pts.shape).reshape(-1, 2), pts.reshape(-1, 2))
+        out[w] = invert_similarity(placed)
     return out
 
 

@@ -326,7 +326,7 @@ def extract_face_tracks(
         detector = shared_detector(config.detector, config.device, None, config.batch_size)
     keyframes, num_frames, ratio = _detect_keyframes(path, config, detector, progress)
     tracks = build_tracks(
-        [(index, found) for index, found in keyframes if len(found)],
+        keyframes,
         last_frame=num_frames - 1,
         iou_threshold=config.iou_threshold,
         max_missed=config.max_missed,

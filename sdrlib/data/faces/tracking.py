@@ -88,6 +88,7 @@ def _greedy_match(iou: np.ndarray, threshold: float) -> list[tuple[int, int]]:
 
 @dataclasses.dataclass
 class _Open:
+    born: int
     keys: list[int]
     boxes: list[np.ndarray]
     landmarks: list[np.ndarray]
@@ -139,7 +140,7 @@ def build_tracks(
             (1 = none).
 
     Returns:
-        Tracks ordered by their first frame, ids ``0, 1, ...`` in that order.
+        Tracks in order of first appearance (ties: detector order), ids ``0, 1, ...`` in that order.
     """
     if iou_threshold <= 0 or max_missed < 0 or smooth_window < 1:
         raise ValueError(
@@ -169,9 +170,10 @@ def build_tracks(
         active = still_active
         for col in range(len(detections)):
             if col not in matched_dets:
-                active.append(_Open([index], [detections.boxes[col]], [detections.landmarks[col]]))
+                born = len(active) + len(finished)
+                active.append(_Open(born, [index], [detections.boxes[col]], [detections.landmarks[col]]))
     last_key = keyframes[-1][0] if keyframes else -1
-    ordered = sorted(finished + active, key=lambda item: item.keys[0])
+    ordered = sorted(finished + active, key=lambda item: item.born)
     # Only a track seen at the final key frame runs on (held) to the end of the video.
     return [
         _densify(

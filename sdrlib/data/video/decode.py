@@ -84,6 +84,15 @@ def _reason(err: BaseException) -> str:
     return " ".join(str(text).split())
 
 
+def _not_video(format_name: str) -> str | None:
+    """FFmpeg opens text (``tty``) and still images (``*_pipe``, ``image2``) as one-frame "videos"."""
+    if format_name == "tty":
+        return "a text file"
+    if format_name.endswith("_pipe") or format_name in {"image2", "image2pipe"}:
+        return "a still image"
+    return None
+
+
 @contextmanager
 def _open(path: str | Path) -> Iterator[tuple[av.container.InputContainer, av.video.stream.VideoStream]]:
     """Open ``path`` and its first video stream, mapping every failure to :class:`VideoError`."""
@@ -94,6 +103,9 @@ def _open(path: str | Path) -> Iterator[tuple[av.container.InputContainer, av.vi
     except (av.error.FFmpegError, OSError, ValueError) as err:
         raise VideoError(f"{path}: not a readable video ({_reason(err)})") from err
     try:
+        kind = _not_video(container.format.name)
+        if kind:
+            raise VideoError(f"{path}: {kind} ({container.format.name}), not a video")
         if not container.streams.video:
             raise VideoError(f"{path}: contains no video stream")
         stream = container.streams.video[0]
