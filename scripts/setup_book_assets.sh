@@ -19,15 +19,19 @@ STAMP="$DEST/.version"
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$MATHJAX_VERSION" ] && [ -f "$DEST/tex-svg.js" ]; then
   echo "[book-assets] MathJax $MATHJAX_VERSION present in $DEST"
 else
-  if ! command -v npm >/dev/null 2>&1; then
-    echo "[book-assets] error: npm is needed once to fetch MathJax $MATHJAX_VERSION (apt-get install npm)" >&2
-    exit 1
-  fi
   echo "[book-assets] fetching MathJax $MATHJAX_VERSION from the npm registry"
   work="$(mktemp -d)"
   trap 'rm -rf "$work"' EXIT
-  (cd "$work" && npm pack --silent "mathjax@$MATHJAX_VERSION" >/dev/null)
   tarball="$work/mathjax-$MATHJAX_VERSION.tgz"
+  if command -v npm >/dev/null 2>&1; then
+    (cd "$work" && npm pack --silent "mathjax@$MATHJAX_VERSION" >/dev/null)
+  elif command -v curl >/dev/null 2>&1; then
+    # Without npm, the same tarball straight from the registry (checked against the hash below).
+    curl -fsSL -o "$tarball" "https://registry.npmjs.org/mathjax/-/mathjax-$MATHJAX_VERSION.tgz"
+  else
+    echo "[book-assets] error: npm or curl is needed once to fetch MathJax $MATHJAX_VERSION" >&2
+    exit 1
+  fi
   echo "$MATHJAX_SHA256  $tarball" | sha256sum --check --quiet -
   tar -xzf "$tarball" -C "$work"
   # Keep the SVG bundle (its glyphs are inside the script, so no web fonts are needed, which also
