@@ -52,14 +52,20 @@ def ellipse(
 ) -> np.ndarray:
     """Soft mask of the ellipse ``(du/a)^2 + (dv/b)^2 <= 1``, ramping from 1 to 0 over ``width``.
 
-    The signed distance is the first-order estimate ``(k - 1) / |grad k|`` with
-    ``k = (du/a)^2 + (dv/b)^2``: exact on the boundary, which is all the ramp needs.
+    The signed distance is estimated as ``s (s - 1) / |(du/a^2, dv/b^2)|`` with
+    ``s = |(du/a, dv/b)|``: exact on the boundary and along the axes, good for moderately
+    elongated ellipses. Thinner ones (an eye closing, a closed mouth) would be badly estimated, so
+    an axis below half the ramp width is held there and the shape fades instead of thinning.
     """
-    qa = du / a
-    qb = dv / b
-    k = qa * qa + qb * qb
-    grad = 2.0 * np.sqrt((qa / a) ** 2 + (qb / b) ** 2) + 1e-6
-    return np.clip(0.5 - (k - 1.0) / (grad * width), 0.0, 1.0)
+    a_held = np.maximum(a, 0.5 * width)
+    b_held = np.maximum(b, 0.5 * width)
+    qa = du / a_held
+    qb = dv / b_held
+    radius = np.sqrt(qa * qa + qb * qb)
+    grad = np.sqrt((qa / a_held) ** 2 + (qb / b_held) ** 2) + 1e-6
+    alpha = np.clip(0.5 - radius * (radius - 1.0) / (grad * width), 0.0, 1.0)
+    fade = (np.minimum(a, a_held) / a_held) * (np.minimum(b, b_held) / b_held)
+    return alpha * fade
 
 
 def blend(canvas: np.ndarray, color: np.ndarray, alpha: np.ndarray) -> None:
@@ -138,12 +144,12 @@ def render_head(
     mouth = _col(expression.mouth)
     dv = v - ident.mouth_y
     blend(albedo, ident.lip, ellipse(u, dv, ident.mouth_w, 0.04 + 0.07 * mouth, px))
-    blend(albedo, _MOUTH, ellipse(u, dv, 0.78 * ident.mouth_w, 0.06 * mouth + 1e-3, px))
+    blend(albedo, _MOUTH, ellipse(u, dv, 0.78 * ident.mouth_w, 0.06 * mouth, px))
 
     eyes = _col(expression.eyes)
     eu = au - ident.eye_x
     ev = v - ident.eye_y
-    lid = ident.eye_h * eyes + 1e-3
+    lid = ident.eye_h * eyes
     blend(albedo, 0.4 * ident.brow, ellipse(eu, ev, 1.1 * ident.eye_w, lid + 0.018, px))
     white = ellipse(eu, ev, ident.eye_w, lid, px)
     blend(albedo, _SCLERA, white)
