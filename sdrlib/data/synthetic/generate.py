@@ -33,7 +33,7 @@ from sdrlib.utils.io import atomic_open, atomic_write_json
 
 GENERATOR = "sdrlib.data.synthetic"
 # Bump when the rendering changes, so that cached datasets are regenerated.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 DATASET_JSON = "dataset.json"
 FPS = 25.0
 
