@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -18,3 +19,17 @@ def _hermetic_cache(tmp_path_factory: pytest.TempPathFactory):
     else:
         os.environ["SDR_CACHE"] = str(tmp_path_factory.mktemp("sdr-cache"))
     yield
+
+
+#: The 86 real/fake clips beside the project (never committed); tests using them skip without it.
+SHARED_VIDEOS = Path(
+    os.environ.get("SDR_SHARED_VIDEOS", Path(__file__).resolve().parents[2] / "shared" / "videos")
+)
+
+
+@pytest.fixture(scope="session")
+def shared_videos() -> Path:
+    """The shared clip folder, or a skip when it is absent."""
+    if not (SHARED_VIDEOS / "manifest.csv").is_file():
+        pytest.skip(f"shared videos not found at {SHARED_VIDEOS} (set SDR_SHARED_VIDEOS)")
+    return SHARED_VIDEOS
