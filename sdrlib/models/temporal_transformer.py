@@ -91,12 +91,42 @@ class TemporalTransformer(nn.Module):
                 if module.bias is not None:
                     nn.init.zeros_(module.bias)
 
-    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+    def embed(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Prepend the cls token and add the learned positions.
+
+        Shape:
+            tokens ``(B, num_tokens, dim)`` -> ``(B, num_tokens + 1, dim)``, the cls token first.
+        """
         _check_tokens(tokens, self.num_tokens, self.dim)
         cls = self.cls_token.expand(tokens.shape[0], -1, -1).to(tokens.dtype)
-        x = torch.cat([cls, tokens], dim=1) + self.pos_embed.to(tokens.dtype)
-        x = self.blocks(x)
+        return torch.cat([cls, tokens], dim=1) + self.pos_embed.to(tokens.dtype)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        x = self.blocks(self.embed(tokens))
         return self.fc(self.norm(x[:, 0])).squeeze(-1)
+
+    def attention_maps(self, tokens: torch.Tensor) -> torch.Tensor:
+        """The attention weights of every block and head, as the forward pass computes them.
+
+        Recomputed from each block's own (pre-norm) query and key projections, without dropout:
+        row ``i`` of a map is the softmax over the ``num_tokens + 1`` positions that position
+        ``i`` attends to (row 0 is the cls token, whose output the classifier reads). Used by
+        the book chapter 'temporal transformer' to show which time steps a decision rests on.
+
+        Shape:
+            tokens ``(B, num_tokens, dim)`` -> ``(B, depth, heads, num_tokens + 1, num_tokens + 1)``.
+        """
+        x = self.embed(tokens)
+        maps = []
+        for block in self.blocks:
+            attn = block.attn
+            batch, length, _ = x.shape
+            qkv = attn.qkv(block.norm1(x)).reshape(batch, length, 3, attn.num_heads, attn.head_dim)
+            q, k, _ = qkv.permute(2, 0, 3, 1, 4).unbind(0)
+            q, k = attn.q_norm(q), attn.k_norm(k)
+            maps.append(((q * attn.scale) @ k.transpose(-2, -1)).softmax(dim=-1))
+            x = block(x)
+        return torch.stack(maps, dim=1)
 
 
 class TemporalPoolHead(nn.Module):

@@ -1,0 +1,90 @@
+"""Training curves of a run directory: the loss terms, the learning rate and validation AUC.
+
+Reads the CSV logs :func:`sdrlib.engine.trainer.train` writes (``train_log.csv``: one row every
+``log_every`` steps with ``loss``, ``bce``, ``mi``, ``con``, ``lambda_mi``, ``lr``; ``val_log.csv``:
+one row per validation) and draws them. The planned learning rate comes from the same function the
+trainer's scheduler calls (:func:`sdrlib.engine.schedule.lr_factor`), so the figure shows that the
+logged rate follows the schedule step by step. Book chapter 'training end to end'.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sdrlib.engine.config import OptimConfig
+from sdrlib.engine.schedule import lr_factor
+from sdrlib.engine.trainer import LOG_FILE, VAL_FILE
+
+LOSS_TERMS = (("loss", "total"), ("bce", "BCE"), ("mi", "MI (eq. 3)"), ("con", "contrastive"))
+
+
+def read_logs(run_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(train_log, val_log)`` of a run directory (the validation log may be empty).
+
+    Raises:
+        FileNotFoundError: the directory has no training log.
+    """
+    run_dir = Path(run_dir)
+    if not (run_dir / LOG_FILE).is_file():
+        raise FileNotFoundError(f"{run_dir} has no {LOG_FILE}: not a training run directory")
+    val_path = run_dir / VAL_FILE
+    val = pd.read_csv(val_path) if val_path.is_file() else pd.DataFrame(columns=["step", "video_auc"])
+    return pd.read_csv(run_dir / LOG_FILE), val
+
+
+def planned_lr(optim: OptimConfig, total_steps: int) -> np.ndarray:
+    """The learning rate of every optimizer step ``1..total_steps`` under ``optim``'s schedule.
+
+    Shape:
+        returns ``(total_steps,)``; entry ``s - 1`` is the rate used by step ``s``.
+    """
+    if total_steps < 1:
+        raise ValueError(f"total_steps must be >= 1, got {total_steps}")
+    factors = [lr_factor(s, total_steps, optim.warmup_frac, optim.min_lr_ratio) for s in range(total_steps)]
+    return optim.lr * np.asarray(factors)
+
+
+def plot_training_curves(
+    train_log: pd.DataFrame,
+    val_log: pd.DataFrame,
+    optim: OptimConfig,
+    total_steps: int,
+    best_step: int | None = None,
+) -> Figure:
+    """Three panels: the loss terms (log scale), the learning rate (planned vs logged), validation AUC.
+
+    Args:
+        train_log: the run's ``train_log.csv``.
+        val_log: the run's ``val_log.csv``.
+        optim: the run's optimizer config (for the planned schedule).
+        total_steps: the run's ``train.steps``.
+        best_step: the step the validation selected, marked on the AUC panel.
+    """
+    missing = [c for c in ("step", "lr", *(term for term, _ in LOSS_TERMS)) if c not in train_log.columns]
+    if missing:
+        raise ValueError(f"train log lacks columns {missing}; has {list(train_log.columns)}")
+    fig = Figure(figsize=(10.0, 3.0), layout="constrained")
+    ax_loss, ax_lr, ax_auc = fig.subplots(1, 3)
+    for term, label in LOSS_TERMS:
+        values = train_log[term].to_numpy(dtype=float)
+        if np.all(values == 0):
+            continue  # a term switched off (or a baseline without branches) has nothing to show
+        ax_loss.plot(train_log["step"], np.maximum(values, 1e-6), marker=".", label=label)
+    ax_loss.set(yscale="log", xlabel="step", title="training losses (unweighted)")
+    ax_loss.legend(fontsize=8)
+    steps = np.arange(1, total_steps + 1)
+    ax_lr.plot(steps, planned_lr(optim, total_steps), color="grey", label="schedule")
+    ax_lr.scatter(train_log["step"], train_log["lr"], color="black", s=12, zorder=3, label="logged")
+    ax_lr.set(xlabel="step", title="learning rate")
+    ax_lr.legend(fontsize=8)
+    if len(val_log):
+        ax_auc.plot(val_log["step"], val_log["video_auc"], marker="o", label="video AUC")
+        if best_step is not None:
+            ax_auc.axvline(best_step, color="grey", ls="--", lw=0.8, label=f"selected (step {best_step})")
+        ax_auc.legend(fontsize=8)
+    ax_auc.set(xlabel="step", ylim=(0.0, 1.02), xlim=(0, total_steps + 1), title="validation")
+    return fig
