@@ -132,8 +132,13 @@ def setup_notebook(namespace: MutableMapping[str, Any], name: str, seed: int | N
     namespace.update(PROFILE=profile, DEVICE=str(device), OUTPUT_DIR=str(output_dir))
 
     import matplotlib
+    import matplotlib.pyplot as plt
 
     matplotlib.rcParams.update(FIGURE_STYLE)
+    # pyplot loads its backend at the first pyplot figure, and only then does the inline backend
+    # register IPython's image formatters: load it now, so that a Figure made without pyplot (what
+    # sdrlib's plot functions return) shows as an image from the first cell on.
+    plt.switch_backend(plt.get_backend())
     if seed is not None:
         seed_everything(seed)
     return NotebookContext(name=name, profile=profile, device=device, output_dir=output_dir, seed=seed)
