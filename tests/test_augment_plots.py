@@ -39,6 +39,10 @@ def test_figure_has_a_row_per_view_and_a_column_per_frame_plus_the_map():
     assert len(images) == 3 * (3 + 1)  # original + 2 ops; frames 0, 2, 5 (99 is clipped); the map
     fig = plot_tpa_views(_clip()[None], {"hue": 0.5}, frames=(1,), difference=False)
     assert len([ax for ax in fig.axes if ax.images]) == 2
+    wide = plot_tpa_views(_clip(), ["hue", "gaussian_noise"], frames=(0, 1), transpose=True)
+    image_axes = [ax for ax in wide.axes if ax.images]
+    assert len(image_axes) == 3 * 3
+    assert image_axes[0].get_title() == "original" and image_axes[0].get_ylabel() == "t = 0"
 
 
 def test_bad_input_is_rejected():

@@ -64,14 +64,14 @@ def plot_tpa_views(
     seed: int = 0,
     strength: float = 1.0,
     difference: bool = True,
+    transpose: bool = False,
 ) -> Figure:
     """One row per view (the original first), a few frames each, and its frame-difference map.
 
     The last column is :func:`mean_abs_frame_difference` of each view on the original's colour
-    scale: a
-    temporally-preserving op changes what the frames look like but leaves the map where it was
-    (only rescaled, blurred or moved by the op's spatial map), while noise drawn afresh for every
-    frame lights it up everywhere.
+    scale: a temporally-preserving op changes what the frames look like but leaves the map where
+    it was (only rescaled, blurred or moved by the op's spatial map), while noise drawn afresh for
+    every frame lights it up everywhere.
 
     Args:
         clip01: one clip in [0, 1].
@@ -80,7 +80,8 @@ def plot_tpa_views(
         frames: frame indices shown (clipped to the clip's length).
         seed: seed of every op's parameters.
         strength: strength of the ops given by name only.
-        difference: add the frame-difference column.
+        difference: add the frame-difference map.
+        transpose: one column per view instead of one row (wide figures for a few frames).
 
     Shape:
         clip01: ``(3, T, H, W)`` or ``(1, 3, T, H, W)``.
@@ -90,32 +91,34 @@ def plot_tpa_views(
     if not views:
         raise ValueError("give at least one op to show")
     x = _as_batch(clip01)
-    rows = {"original": x[0], **perturbed_views(x, views, seed)}
-    labels = ["original"] + [
+    shown_views = {"original": x[0], **perturbed_views(x, views, seed)}
+    names = ["original"] + [
         f"{name.replace('_', ' ')}\n(strength {float(s):.2f})" for name, s in views.items()
     ]
     length = x.shape[2]
     shown = sorted({min(max(int(t), 0), length - 1) for t in frames}) or [0]
-    maps = [mean_abs_frame_difference(view) for view in rows.values()] if difference else []
+    panels = [f"t = {t}" for t in shown] + (["mean |x[t+1] - x[t]|"] if difference else [])
+    maps = [mean_abs_frame_difference(view) for view in shown_views.values()] if difference else []
     # The original's scale: what a view adds over it saturates instead of dimming the others.
-    vmax = float(maps[0].flatten().quantile(0.995)) if maps else 1.0
-    ncols = len(shown) + int(difference)
-    fig = Figure(figsize=(1.35 * ncols, 1.4 * len(rows)), layout="constrained")
-    axes = fig.subplots(len(rows), ncols, squeeze=False)
-    for r, (label, view) in enumerate(zip(labels, rows.values(), strict=True)):
+    vmax = max(float(maps[0].flatten().quantile(0.995)), 1e-6) if maps else 1.0
+    shape = (len(panels), len(names)) if transpose else (len(names), len(panels))
+    fig = Figure(figsize=(1.35 * shape[1], 1.4 * shape[0]), layout="constrained")
+    axes = fig.subplots(*shape, squeeze=False)
+    grid = axes.T if transpose else axes  # grid[view, panel]
+    for v, view in enumerate(shown_views.values()):
         for c, t in enumerate(shown):
-            axes[r, c].imshow(view[:, t].permute(1, 2, 0).numpy(), interpolation="nearest")
-            if r == 0:
-                axes[r, c].set_title(f"t = {t}", fontsize=8)
+            grid[v, c].imshow(view[:, t].permute(1, 2, 0).numpy(), interpolation="nearest")
         if difference:
-            image = axes[r, -1].imshow(maps[r].numpy(), cmap="magma", vmin=0.0, vmax=max(vmax, 1e-6))
-            if r == 0:
-                axes[r, -1].set_title("mean |x[t+1] - x[t]|", fontsize=8)
-        axes[r, 0].set_ylabel(label, fontsize=8)
-        for ax in axes[r]:
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.grid(False)
+            image = grid[v, -1].imshow(maps[v].numpy(), cmap="magma", vmin=0.0, vmax=vmax)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+    row_labels, col_labels = (panels, names) if transpose else (names, panels)
+    for ax, label in zip(axes[:, 0], row_labels, strict=True):
+        ax.set_ylabel(label, fontsize=8)
+    for ax, label in zip(axes[0], col_labels, strict=True):
+        ax.set_title(label, fontsize=8)
     if difference:
-        fig.colorbar(image, ax=axes[:, -1], shrink=0.6)
+        fig.colorbar(image, ax=grid[:, -1], shrink=0.6, location="bottom" if transpose else "right")
     return fig

@@ -6,7 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from sdrlib.config import ConfigError, to_dict
+from sdrlib.config import ConfigError
 from sdrlib.engine.cache import data_cache_dir
 from sdrlib.engine.config import DataConfig, SynthSpec
 
@@ -14,8 +14,21 @@ from sdrlib.engine.config import DataConfig, SynthSpec
 def synth_root(spec: SynthSpec) -> Path:
     """Generate (once) the SynthDF data set described by ``spec``; return its directory."""
     from sdrlib.data import generate_synthdf
+    from sdrlib.data.synthetic import GENERATOR_VERSION, synthdf_params
 
-    key = hashlib.sha256(json.dumps(to_dict(spec), sort_keys=True).encode()).hexdigest()[:12]
+    # Keyed by everything that defines the bytes (the full domain specs and the generator
+    # version included), so a changed default gets a new folder instead of a refused one.
+    params = synthdf_params(
+        list(spec.domains),
+        dict(spec.n_per_split),
+        spec.frames if isinstance(spec.frames, int) else dict(spec.frames),
+        spec.size,
+        spec.seed,
+        spec.spatial_scale,
+        spec.temporal_scale,
+    )
+    payload = {"params": params, "version": GENERATOR_VERSION}
+    key = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]
     out = data_cache_dir(f"synthdf-{key}")
     return Path(
         generate_synthdf(

@@ -143,9 +143,10 @@ def plot_estimate_curves(
         steps = max(steps, len(x))
     ax.axhline(sampler.mi, color="black", lw=1.2, label=f"true I = {sampler.mi:.2f}")
     ax.axhline(math.log(batch_size), color="grey", ls=":", label=f"log N = {math.log(batch_size):.2f}")
+    top = max(math.log(batch_size), sampler.mi) * 1.3
     if any(run.kind == "upper" for run in runs.values()):
         ax.axhline(sampler.club_value, color=COLOURS["club"], ls="--", lw=0.8, label="CLUB, exact q")
-    top = max(sampler.club_value * 1.15, math.log(batch_size) * 1.15, sampler.mi * 1.3)
+        top = max(top, sampler.club_value * 1.15)
     ax.set(xlabel="training step", ylabel="estimate (nats)", ylim=(min(-0.2, ax.get_ylim()[0]), top))
     ax.set_xlim(0, steps * 1.06)
     ax.set_title(f"d = {sampler.dim}, rho = {sampler.rho:.3f}, batch N = {batch_size}")
