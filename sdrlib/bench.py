@@ -3,7 +3,8 @@
 One step is what training does: forward, the SDR loss (eq. 6 from :mod:`sdrlib.losses`, which
 reduces to BCE for the baselines), backward and an SGD update. After ``warmup`` steps the median of
 ``iters`` steps is reported, timed with CUDA events on a GPU and ``perf_counter`` on the CPU.
-FLOPs of one step (forward + backward) are counted with ``torch.utils.flop_counter``.
+FLOPs of one step (forward + backward + loss) are counted with ``torch.utils.flop_counter`` in the
+first warm-up step, which runs eagerly.
 
 Sizes are in trunk **views** per step (``batch``): ``ftcn``/``i3d`` see ``batch`` clips, ``sdr``
 sees ``batch / K`` clips, each perturbed K times. So all models are timed at the same trunk batch,
@@ -58,8 +59,10 @@ class BenchConfig:
         compile: ``torch.compile`` the model.
         naive: also time the naive SDR variant (when ``sdr`` is in ``models``).
         device: ``auto``, ``cpu``, ``cuda``...
-        warmup, iters: untimed steps before timing (at least 2 with ``compile``; one more eager
-            step before them counts the FLOPs), timed steps.
+        warmup, iters: untimed steps before timing (the first, eager, counts the FLOPs; with
+            ``compile`` at least 2 more run compiled), timed steps.
+        threads: CPU threads for torch (``None``: torch's default). On a shared, loaded machine
+            ``threads=1`` gives stable per-step CPU times (``cpu_s``).
         seed: seed of weights and data.
     """
 
@@ -77,6 +80,7 @@ class BenchConfig:
     device: str = "auto"
     warmup: int | None = None
     iters: int | None = None
+    threads: int | None = None
     seed: int = 0
 
     def resolved(self, device: torch.device) -> BenchConfig:
@@ -102,8 +106,10 @@ class BenchConfig:
         for name in ("frames", "size", "batch", "iters"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if self.warmup < 0:
-            raise ConfigError(f"warmup must be >= 0, got {self.warmup}")
+        if self.threads is not None and self.threads < 1:
+            raise ConfigError(f"threads must be >= 1, got {self.threads}")
+        if self.warmup < 1:
+            raise ConfigError(f"warmup must be >= 1 (the first warm-up step counts FLOPs), got {self.warmup}")
         if "sdr" in self.models and self.batch % self.K:
             raise ConfigError(f"batch ({self.batch} views) must be a multiple of K={self.K} to time sdr")
 
@@ -116,7 +122,8 @@ class BenchRow:
         model: model name (``sdr-naive`` for the naive variant).
         variant: precision and options, e.g. ``bf16+cl3d+compile``.
         clips, views: clips and trunk views per step.
-        step_s, min_s, max_s: median, fastest and slowest step (seconds).
+        step_s, min_s, max_s: median, fastest and slowest step (wall seconds).
+        cpu_s: median process CPU seconds per step (all threads; on a GPU the host-side cost).
         views_per_s, clips_per_s: throughput at the median step.
         sdr_clips_per_s: SDR clips/s (``sdr``) or the ceiling ``views_per_s / K`` (baselines).
         gflop_per_step: FLOPs of forward + backward, in 1e9.
@@ -131,6 +138,7 @@ class BenchRow:
     clips: int
     views: int
     step_s: float
+    cpu_s: float
     min_s: float
     max_s: float
     views_per_s: float
@@ -177,10 +185,11 @@ class NaiveSDR(nn.Module):
 
 
 def describe_device(device: torch.device) -> str:
-    """``"NVIDIA H100 80GB HBM3"`` or ``"CPU (2 threads)"``."""
+    """``"NVIDIA H100 80GB HBM3"`` or ``"CPU (2 threads)"`` (torch's intra-op threads)."""
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
-    return f"CPU ({torch.get_num_threads()} threads)"
+    threads = torch.get_num_threads()
+    return f"CPU ({threads} thread{'' if threads == 1 else 's'})"
 
 
 @contextlib.contextmanager
@@ -213,25 +222,30 @@ def _peak_memory_gib(device: torch.device) -> float:
     return rss / 2**30 if sys.platform == "darwin" else rss / 2**20
 
 
-def _time_steps(step: Callable[[], None], device: torch.device, warmup: int, iters: int) -> list[float]:
+def _time_steps(
+    step: Callable[[], None], device: torch.device, warmup: int, iters: int
+) -> tuple[list[float], list[float]]:
+    """Wall seconds (CUDA events on a GPU, ``perf_counter`` on the CPU) and process CPU seconds per step."""
     for _ in range(warmup):
         step()
-    times = []
+    times, cpu_times = [], []
     if device.type == "cuda":
         torch.cuda.synchronize(device)
-        for _ in range(iters):
+    for _ in range(iters):
+        cpu_start = time.process_time()
+        if device.type == "cuda":
             start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
             start.record()
             step()
             end.record()
             torch.cuda.synchronize(device)
             times.append(start.elapsed_time(end) / 1e3)
-    else:
-        for _ in range(iters):
+        else:
             start_s = time.perf_counter()
             step()
             times.append(time.perf_counter() - start_s)
-    return times
+        cpu_times.append(time.process_time() - cpu_start)
+    return times, cpu_times
 
 
 def _build(name: str, cfg: BenchConfig) -> nn.Module:
@@ -280,7 +294,7 @@ def bench_variant(name: str, cfg: BenchConfig, device: torch.device, naive: bool
         return step
 
     with _cuda_flags(device, tf32=precision == "bf16"):
-        # One eager step counts the FLOPs (before compiling: the counter needs eager dispatch).
+        # The first warm-up step runs eagerly under the FLOP counter (which needs eager dispatch).
         with FlopCounterMode(display=False) as counter:
             step_with(model)()
         flops = counter.get_total_flops()
@@ -288,8 +302,8 @@ def bench_variant(name: str, cfg: BenchConfig, device: torch.device, naive: bool
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
         # A compiled model compiles in its first call(s): never let that land in the timed steps.
-        warmup = max(cfg.warmup, 2) if compiled else cfg.warmup
-        times = _time_steps(step_with(runner), device, warmup, cfg.iters)
+        warmup = max(cfg.warmup - 1, 2) if compiled else max(cfg.warmup - 1, 0)
+        times, cpu_times = _time_steps(step_with(runner), device, warmup, cfg.iters)
     median = statistics.median(times)
     variant = "+".join([precision] + (["cl3d"] if channels_last else []) + (["compile"] if compiled else []))
     return BenchRow(
@@ -298,6 +312,7 @@ def bench_variant(name: str, cfg: BenchConfig, device: torch.device, naive: bool
         clips=clips,
         views=clips * k,
         step_s=round(median, 4),
+        cpu_s=round(statistics.median(cpu_times), 4),
         min_s=round(min(times), 4),
         max_s=round(max(times), 4),
         views_per_s=round(clips * k / median, 2),
@@ -322,10 +337,17 @@ def run_bench(cfg: BenchConfig, progress: bool = True) -> BenchReport:
     if cfg.naive and "sdr" in cfg.models:
         jobs.append(("sdr", True))
     rows = []
-    for name, naive in tqdm(jobs, desc="sdr bench", disable=not progress, leave=False):
-        rows.append(bench_variant(name, cfg, device, naive=naive))
-        if device.type == "cuda":
-            torch.cuda.empty_cache()
+    saved_threads = torch.get_num_threads()
+    if cfg.threads is not None:
+        torch.set_num_threads(cfg.threads)
+    try:
+        for name, naive in tqdm(jobs, desc="sdr bench", disable=not progress, leave=False):
+            rows.append(bench_variant(name, cfg, device, naive=naive))
+            if device.type == "cuda":
+                torch.cuda.empty_cache()
+        device_name = describe_device(device)
+    finally:
+        torch.set_num_threads(saved_threads)
     by_model = {row.model: row for row in rows}
     ratios = {}
     if "sdr" in by_model and "sdr-naive" in by_model:
@@ -336,7 +358,7 @@ def run_bench(cfg: BenchConfig, progress: bool = True) -> BenchReport:
         )
     return BenchReport(
         config=asdict(cfg),
-        device=describe_device(device),
+        device=device_name,
         torch_version=torch.__version__,
         rows=rows,
         ratios=ratios,
@@ -349,6 +371,7 @@ COLUMNS = (
     ("clips", "clips", "{}"),
     ("views", "views", "{}"),
     ("step_s", "step s", "{:.4f}"),
+    ("cpu_s", "CPU s", "{:.3f}"),
     ("views_per_s", "views/s", "{:.1f}"),
     ("sdr_clips_per_s", "SDR clips/s", "{:.1f}"),
     ("gflop_per_step", "GFLOP/step", "{:.1f}"),

@@ -25,7 +25,7 @@ def _cli(argv: list[str]) -> int:
 
 def test_cli_prints_table_and_writes_json(tmp_path, capsys):
     out = tmp_path / "bench.json"
-    args = ["--model", "ftcn", "sdr", *TINY, "--K", "2", "--warmup", "0", "--iters", "1"]
+    args = ["--model", "ftcn", "sdr", *TINY, "--K", "2", "--warmup", "1", "--iters", "1"]
     assert _cli([*args, "--no-progress", "--json", str(out)]) == 0
     table = capsys.readouterr().out
     for column in ("views/s", "SDR clips/s", "TFLOP/s", "peak GiB"):
@@ -63,12 +63,22 @@ def test_naive_variant_matches_batched_model_in_eval():
 
 
 def test_format_table_lists_every_row():
+    threads = torch.get_num_threads()
     report = run_bench(
         BenchConfig(
-            models=["i3d"], frames=4, size=32, batch=2, width_mult=0.125, depth_mult=0.25, warmup=0, iters=1
+            models=["i3d"],
+            frames=4,
+            size=32,
+            batch=2,
+            width_mult=0.125,
+            depth_mult=0.25,
+            warmup=1,
+            iters=1,
+            threads=1,
         ),
         progress=False,
     )
     table = format_table(report)
-    assert "| i3d | fp32 |" in table and "2 views/step" in table
+    assert "| i3d | fp32 |" in table and "2 views/step" in table and "CPU (1 thread)" in table
+    assert torch.get_num_threads() == threads, "the thread count is restored"
     assert report.ratios == {}

@@ -39,6 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
     parser.add_argument("--warmup", type=int, default=None, help="warm-up steps (CPU 1, GPU 3)")
     parser.add_argument("--iters", type=int, default=None, help="timed steps (CPU 3, GPU 10)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="CPU threads for torch (default: torch's); 1 gives stable CPU s on a loaded machine",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=None, metavar="OUT", help="write the numbers as JSON")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -64,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         device=args.device,
         warmup=args.warmup,
         iters=args.iters,
+        threads=args.threads,
         seed=args.seed,
     )
     try:
