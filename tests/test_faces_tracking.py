@@ -96,3 +96,17 @@ def test_no_detections_give_no_tracks_and_bad_options_fail():
         build_tracks([], last_frame=9, iou_threshold=0)
     with pytest.raises(ValueError, match="boxes"):
         Detections(np.zeros((2, 4)), np.zeros(3), np.zeros((2, 5, 2)))
+
+
+def test_a_fast_face_that_leaves_the_iou_gate_stays_one_track():
+    # 60 px face jumping 45 px between key frames (IoU 0.14), back and forth like a dance.
+    xs = [100, 145, 100, 145, 190, 145, 100]
+    keys = [(5 * i, detections(face(x, 80, 60))) for i, x in enumerate(xs)]
+    (track,) = build_tracks(keys, last_frame=30)
+    assert track.detected.sum() == len(xs)
+    # Two faces side by side still give two tracks: each detection continues its own face.
+    keys = [(5 * i, detections(face(100 + 10 * i, 80, 60), face(300 - 10 * i, 80, 60))) for i in range(5)]
+    assert len(build_tracks(keys, last_frame=20)) == 2
+    # A face of a very different size at the same place is another face.
+    keys = [(0, detections(face(100, 80, 60))), (5, detections(face(80, 60, 140)))]
+    assert len(build_tracks(keys, last_frame=5, max_missed=0)) == 2

@@ -70,7 +70,7 @@ class FacePipelineConfig:
     detect_every: int = 5
     max_side: int | None = 640
     min_face_size: int = 40
-    min_score: float = 0.9
+    min_score: float = 0.8
     min_track_len: int = 16
     all_tracks: bool = False
     detector: str = "mtcnn"
@@ -200,6 +200,8 @@ def _detect_keyframes(
 
     def add(index: int, frame: Any) -> float:
         small = frame_to_rgb(frame, config.max_side)
+        if batch and batch[0][1].shape != small.shape:
+            flush()  # the stream changed resolution: a detector batch holds one frame size
         quarter = normalize_rotation(frame.rotation) in (90, 270)
         width, height = (frame.height, frame.width) if quarter else (frame.width, frame.height)
         batch.append((index, small, width / small.shape[1], height / small.shape[0]))

@@ -2,7 +2,8 @@
 
 Detection runs on every ``N``-th frame (the detector is the pipeline's main cost on a CPU). Tracks
 are built from those key frames by greedy IoU association (a face moves little in ``N`` frames;
-the largest overlaps are matched first), may miss up to ``max_missed`` key frames in a row (a
+the largest overlaps are matched first; a detection that overlaps no track may still continue the
+nearest track of similar size whose box centre is less than one box side away), may miss up to ``max_missed`` key frames in a row (a
 turned head, a blink of the detector), and are densified to every frame by linear interpolation of
 boxes and landmarks; a track still alive at the last key frame is held to the end of the video.
 An optional centred moving average smooths the per-frame boxes and landmarks. The book chapter on
@@ -70,13 +71,34 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
 
 
-def _greedy_match(iou: np.ndarray, threshold: float) -> list[tuple[int, int]]:
-    """Pairs (row, col) taken in decreasing IoU, each row and column at most once, IoU >= threshold."""
+# A detection that overlaps no track (IoU below the threshold) may still continue one when its
+# centre moved less than this many box sides and its size changed less than this factor: with
+# detection every N frames, a fast head (a dance, a turn) leaves the IoU gate between key frames.
+_MAX_JUMP = 1.0
+_MAX_SIZE_RATIO = 1.5
+
+
+def _affinity(track_boxes: np.ndarray, boxes: np.ndarray, iou_threshold: float) -> np.ndarray:
+    """Link scores (0 = never): the IoU where it reaches the threshold, else a centre-distance
+    score below the threshold, so that every overlap-based link is taken before a distance one."""
+    iou = box_iou(track_boxes, boxes)
+    side_t = np.sqrt(np.prod(np.clip(track_boxes[:, 2:] - track_boxes[:, :2], 1e-6, None), axis=1))[:, None]
+    side_d = np.sqrt(np.prod(np.clip(boxes[:, 2:] - boxes[:, :2], 1e-6, None), axis=1))[None, :]
+    centre_t = (track_boxes[:, None, :2] + track_boxes[:, None, 2:]) / 2
+    centre_d = (boxes[None, :, :2] + boxes[None, :, 2:]) / 2
+    jump = np.linalg.norm(centre_t - centre_d, axis=-1) / side_t
+    similar = np.maximum(side_t / side_d, side_d / side_t) <= _MAX_SIZE_RATIO
+    closeness = np.where(similar, np.clip(1.0 - jump / _MAX_JUMP, 0.0, None), 0.0)
+    return np.where(iou >= iou_threshold, iou, iou_threshold * closeness)
+
+
+def _greedy_match(affinity: np.ndarray) -> list[tuple[int, int]]:
+    """Pairs (row, col) taken in decreasing affinity, each row and column at most once, affinity > 0."""
     pairs = []
     used_rows, used_cols = set(), set()
-    for flat in np.argsort(-iou, axis=None):
-        row, col = np.unravel_index(flat, iou.shape)
-        if iou[row, col] < threshold:
+    for flat in np.argsort(-affinity, axis=None):
+        row, col = np.unravel_index(flat, affinity.shape)
+        if affinity[row, col] <= 0:
             break
         if row in used_rows or col in used_cols:
             continue
@@ -153,7 +175,7 @@ def build_tracks(
         matches: list[tuple[int, int]] = []
         if active and len(detections):
             last_boxes = np.stack([item.boxes[-1] for item in active])
-            matches = _greedy_match(box_iou(last_boxes, detections.boxes), iou_threshold)
+            matches = _greedy_match(_affinity(last_boxes, detections.boxes, iou_threshold))
         matched_tracks = {row for row, _ in matches}
         matched_dets = {col for _, col in matches}
         for row, col in matches:
