@@ -118,13 +118,13 @@ class TemporalArtifacts:
         boundary_flicker: relative size and position of the blend mask.
     """
 
-    jitter: float = 0.02
-    rotation_jitter_deg: float = 1.2
-    scale_jitter: float = 0.012
-    flicker: float = 0.03
-    color_flicker: float = 0.012
-    expression_mismatch: float = 0.3
-    boundary_flicker: float = 0.04
+    jitter: float = 0.04
+    rotation_jitter_deg: float = 2.4
+    scale_jitter: float = 0.024
+    flicker: float = 0.06
+    color_flicker: float = 0.024
+    expression_mismatch: float = 0.5
+    boundary_flicker: float = 0.08
 
 
 @dataclass(frozen=True)
@@ -175,8 +175,8 @@ _DOMAINS: tuple[DomainSpec, ...] = (
             Fingerprint(
                 "deepfakes",
                 "blur plus a warm colour cast",
-                blur_px=1.1,
-                color_cast=(0.04, 0.01, -0.03),
+                blur_px=1.5,
+                color_cast=(0.06, 0.015, -0.045),
             ),
         ),
     ),
@@ -184,13 +184,13 @@ _DOMAINS: tuple[DomainSpec, ...] = (
         name="ffpp-f2f",
         description="FF++ Face2Face: an upsampling checkerboard over the re-rendered face.",
         style=_FFPP,
-        methods=(Fingerprint("face2face", "period-2 upsampling checkerboard", checkerboard=5.0),),
+        methods=(Fingerprint("face2face", "period-2 upsampling checkerboard", checkerboard=6.0),),
     ),
     DomainSpec(
         name="ffpp-fs",
         description="FF++ FaceSwap: a hard blending seam with a brightness step across it.",
         style=_FFPP,
-        methods=(Fingerprint("faceswap", "hard blend edge and brightness step", seam=1.0, seam_step=0.06),),
+        methods=(Fingerprint("faceswap", "hard blend edge and brightness step", seam=1.0, seam_step=0.10),),
     ),
     DomainSpec(
         name="ffpp-nt",
@@ -200,7 +200,7 @@ _DOMAINS: tuple[DomainSpec, ...] = (
             Fingerprint(
                 "neuraltextures",
                 "high-frequency texture on the mouth region",
-                texture_amplitude=0.07,
+                texture_amplitude=0.10,
                 texture_frequency=0.3,
             ),
         ),
