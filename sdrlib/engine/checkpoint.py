@@ -109,7 +109,7 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> tup
     model = create_model(meta.model_name, **meta.model_options)
     state = load_safetensors_bytes(json_path.with_suffix(".safetensors").read_bytes())
     model.load_state_dict(state, strict=True)
-    return model.to(device).eval(), meta
+    return model.to(device).to_channels_last().eval(), meta
 
 
 def save_resume_state(path: str | Path, state: dict[str, Any]) -> None:

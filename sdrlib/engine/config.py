@@ -90,7 +90,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     precision: str = "auto"
-    channels_last: bool | None = None
+    channels_last: bool = True
     compile: bool = False
     balanced: bool = True
 

@@ -1,5 +1,8 @@
 """Scoring clips with a trained model: the one loop behind validation, ``evaluate``, ``diagnose``
 and ``predict``.
+
+Inputs go in ``channels_last_3d`` by default, on the CPU as well as on CUDA: the trunk's pointwise
+convolutions and poolings run several times faster in that layout on both (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -43,12 +46,13 @@ def score_batches(
     batch_size: int = 16,
     precision: str = "auto",
     transform: ClipTransform | None = None,
+    channels_last: bool = True,
 ) -> np.ndarray:
     """Fake probabilities of uint8 clips ``(N, T, H, W, 3)`` (e.g. the clips of one video)."""
     model.eval()
     probs = []
     for i in range(0, len(clips), batch_size):
-        x = model_input(clips[i : i + batch_size], device, device.type == "cuda", transform)
+        x = model_input(clips[i : i + batch_size], device, channels_last, transform)
         with autocast_context(device, precision):
             logit = model(x).logit
         probs.append(torch.sigmoid(logit.float()).cpu())
@@ -66,6 +70,7 @@ def predict_clips(
     transform: ClipTransform | None = None,
     progress: bool = True,
     desc: str = "eval",
+    channels_last: bool = True,
 ) -> pd.DataFrame:
     """Score every clip of an eval-mode :class:`sdrlib.data.ClipDataset`.
 
@@ -76,7 +81,7 @@ def predict_clips(
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers)
     rows: dict[str, list] = {"video_id": [], "label": [], "domain": [], "start": [], "prob": [], "logit": []}
     for batch in tqdm(loader, desc=desc, disable=not progress, leave=False):
-        x = model_input(batch["clip"], device, device.type == "cuda", transform)
+        x = model_input(batch["clip"], device, channels_last, transform)
         with autocast_context(device, precision):
             logit = model(x).logit.float()
         rows["video_id"] += list(batch["video_id"])

@@ -179,9 +179,19 @@ def validate(
     batch_size: int,
     precision: str,
     progress: bool,
+    channels_last: bool = True,
 ) -> tuple[dict[str, float], float, pd.DataFrame]:
     """Validation metrics, the threshold chosen on them, and the clip table."""
-    clips = predict_clips(model, dataset, device, batch_size, precision, progress=progress, desc="val")
+    clips = predict_clips(
+        model,
+        dataset,
+        device,
+        batch_size,
+        precision,
+        progress=progress,
+        desc="val",
+        channels_last=channels_last,
+    )
     videos = video_scores(clips)
     threshold = choose_threshold(videos["label"].to_numpy(), videos["prob"].to_numpy())
     metrics = detection_metrics(clips, threshold).as_dict()
@@ -236,7 +246,7 @@ def train(
     ctx: DistContext = init_distributed(device.type, force=force_ddp)
     if device.type == "cuda" and ctx.enabled:
         device = torch.device("cuda", ctx.local_rank)
-    channels_last = tcfg.channels_last if tcfg.channels_last is not None else device.type == "cuda"
+    channels_last = tcfg.channels_last
     if ctx.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_text(run_dir / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False))
@@ -256,7 +266,7 @@ def train(
 
     model = create_model(config.model.name, weights=config.model.weights, **config.model.options).to(device)
     if channels_last:
-        model = model.to(memory_format=torch.channels_last_3d)
+        model = model.to_channels_last()
     # critic-based MI losses own trainable parameters: they train with the model, on its device
     latent_dim = getattr(getattr(model, "config", None), "latent_dim", None)
     criterion = SDRLoss(config.loss, latent_dim=latent_dim).to(device)
@@ -323,7 +333,7 @@ def train(
         nonlocal best_metrics, best_step, best_threshold
         if ctx.is_main:
             metrics, threshold, _ = validate(
-                model, val_set, device, config.data.eval_batch_size, tcfg.precision, progress
+                model, val_set, device, config.data.eval_batch_size, tcfg.precision, progress, channels_last
             )
             logger.write(
                 VAL_FILE,
