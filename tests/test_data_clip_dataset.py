@@ -147,3 +147,25 @@ def test_reads_a_synthdf_directory(tmp_path):
     assert len(train) == 4 and set(train.labels.tolist()) == {0, 1}
     test = ClipDataset(root, "test", clip_len=4, mode="eval")
     assert len(test) == 4 and {it["domain"] for it in (test[i] for i in range(4))} == {"ffpp-df", "dfdc"}
+
+
+def test_ffpp_manipulation_domains_include_the_shared_reals(tmp_path):
+    """FF++ reals carry the family domain ``ffpp``; selecting ``ffpp-df`` must bring them along."""
+    import numpy as np
+
+    from sdrlib.data import ClipDataset, write_manifest
+
+    rows = []
+    for i, (label, domain) in enumerate(
+        [(0, "ffpp"), (0, "ffpp"), (1, "ffpp-df"), (1, "ffpp-nt"), (0, "celebdf")]
+    ):
+        path = tmp_path / f"v{i}.npy"
+        np.save(path, np.zeros((4, 8, 8, 3), dtype=np.uint8))
+        rows.append(
+            {"path": path.name, "label": label, "video_id": f"v{i}", "split": "test", "domain": domain}
+        )
+    write_manifest(tmp_path, rows)
+    ds = ClipDataset(tmp_path, split="test", clip_len=4, mode="eval", domains=["ffpp-df"])
+    assert sorted(ds.videos["video_id"]) == ["v0", "v1", "v2"]
+    both = ClipDataset(tmp_path, split="test", clip_len=4, mode="eval", domains=["ffpp-df", "ffpp-nt"])
+    assert sorted(both.videos["video_id"]) == ["v0", "v1", "v2", "v3"]  # each real once

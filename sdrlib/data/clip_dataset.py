@@ -27,6 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
+from sdrlib.data.domains import domain_mask
 from sdrlib.data.manifest import read_manifest
 from sdrlib.data.tracks import read_track, track_length
 
@@ -68,7 +69,8 @@ class ClipDataset(Dataset):
         clip_len: frames per clip T.
         mode: ``"train"`` (one random window per track, see :meth:`set_epoch`) or ``"eval"``
             (all non-overlapping windows).
-        domains: keep only these domains; ``None`` keeps all.
+        domains: keep only these domains (each with the reals of its family, e.g. ``ffpp-df``
+            brings FF++'s shared ``ffpp`` reals, see :mod:`sdrlib.data.domains`); ``None`` keeps all.
         seed: seed of the training windows and of the ``max_videos_per_class`` subset.
         size: resize frames to ``size`` x ``size`` on load; ``None`` keeps the stored size.
         max_videos_per_class: keep at most this many videos per label (a seeded random subset).
@@ -155,7 +157,8 @@ class ClipDataset(Dataset):
                 raise ValueError(
                     f"domain(s) {unknown} not found (split={split}); available: {sorted(set(table['domain']))}"
                 )
-            table = table[table["domain"].isin(list(domains))]
+            # a manipulation domain includes the reals it shares with its family (FF++: "ffpp")
+            table = table[domain_mask(table["domain"].tolist(), domains)]
         if table.empty:
             raise ValueError(f"no track left after selecting split={split!r}, domains={domains!r}")
         if max_videos_per_class is not None:
