@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +40,9 @@ from sdrlib.config import ConfigError, deep_merge
 from sdrlib.engine.cache import run_cache_dir
 from sdrlib.engine.config import RunConfig, load_profile, run_config_from_dict
 from sdrlib.engine.data import resolve_roots
+from sdrlib.engine.inference import ClipTransform
 from sdrlib.engine.trainer import is_finished, load_result, train
+from sdrlib.models.sdr import SDRConfig
 from sdrlib.utils import atomic_write_json, atomic_write_text
 
 FFPP_DOMAINS = ["ffpp-df", "ffpp-f2f", "ffpp-fs", "ffpp-nt"]
@@ -168,8 +171,10 @@ def grid(name: str, profile: Profile) -> list[RunSpec]:
         ]
         return [RunSpec(row, "sdr", ov, ffpp, all_test) for row, ov in variants]
     if name == "figure2":
+        # The profile's own K is the full SDR of table2/table3: no override, so the same cached run.
+        default_k = profile.models.get("sdr", {}).get("K", SDRConfig.K)
         return [
-            RunSpec(f"K = {k}", "sdr", _sdr({"K": k}), ffpp, all_test)
+            RunSpec(f"K = {k}", "sdr", {} if k == default_k else _sdr({"K": k}), ffpp, all_test)
             for k in profile.setting("figure2_K", [1, 2, 3, 4, 5])
         ]
     if name == "control":
@@ -181,6 +186,8 @@ def grid(name: str, profile: Profile) -> list[RunSpec]:
         return [RunSpec(m, m, control, ffpp, all_test) for m in table2_models]
     raise ConfigError(f"unknown experiment {name!r}; known: {EXPERIMENTS}")
 
+
+_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 EXPERIMENTS = ["table1", "table2", "table3", "figure2", "baselines", "control", "diagnose"]
 
@@ -199,13 +206,26 @@ def cached_evaluation(
     domains: list[str] | None,
     condition: str = "clean",
     progress: bool = True,
+    transform: ClipTransform | None = None,
 ) -> pd.DataFrame:
-    """Per-domain metric table of the run's best checkpoint on the test split (cached on disk)."""
+    """Per-domain metric table of the run's best checkpoint on the test split (cached on disk).
+
+    Args:
+        condition: a diagnostic condition (:data:`sdrlib.engine.diagnose.CONDITIONS`), or, with
+            ``transform``, the label under which that transform's evaluation is cached (it must
+            name everything that determines the transform, e.g. ``robust-blur-3-s0``).
+        transform: a test-time clip transform used instead of the condition's (robustness).
+    """
     from sdrlib.engine.diagnose import CONDITIONS, condition_transform
     from sdrlib.engine.evaluate import evaluate_checkpoint
 
-    if condition not in CONDITIONS:
+    if transform is None and condition not in CONDITIONS:
         raise ConfigError(f"unknown condition {condition!r}; known: {list(CONDITIONS)}")
+    if transform is not None and (condition in CONDITIONS or not _LABEL.match(condition)):
+        raise ConfigError(
+            f"a custom transform needs its own plain label (letters, digits, '.', '_', '-'), "
+            f"not {condition!r}"
+        )
     key = hashlib.sha256(json.dumps([domains, condition], sort_keys=True).encode()).hexdigest()[:12]
     path = run_dir / "eval" / f"{condition}-{key}.csv"
     if path.exists():
@@ -216,7 +236,7 @@ def cached_evaluation(
         split="test",
         domains=domains,
         batch_size=config.data.eval_batch_size,
-        transform=condition_transform(condition, seed=config.train.seed),
+        transform=transform if transform is not None else condition_transform(condition, config.train.seed),
         progress=progress,
     )
     atomic_write_text(path, result.table.to_csv(index=False))

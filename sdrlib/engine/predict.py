@@ -42,6 +42,8 @@ class TrackPrediction:
     padded: bool
     mean_face_size: float
     warnings: list[str] = field(default_factory=list)
+    #: the aligned crops ``(T, S, S, 3)`` uint8, kept only with ``predict_video(keep_frames=True)``
+    frames: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -69,7 +71,7 @@ class VideoPrediction:
             "runtime_s": self.runtime_s,
             "prob": self.prob,
             "verdict": self.verdict,
-            "tracks": [asdict(t) for t in self.tracks],
+            "tracks": [{k: v for k, v in asdict(t).items() if k != "frames"} for t in self.tracks],
         }
 
 
@@ -123,8 +125,12 @@ def predict_video(
     face_config: Any | None = None,
     batch_size: int = 8,
     progress: bool = False,
+    keep_frames: bool = False,
 ) -> VideoPrediction:
     """Detect, align and score every kept face track of the video at ``path``.
+
+    ``keep_frames`` keeps each track's aligned crops in :attr:`TrackPrediction.frames` (for a
+    frame-by-frame viewer; they are never written to JSON).
 
     Raises:
         sdrlib.data.video.errors.InputError: not a video, corrupt, no face, face too small...
@@ -159,6 +165,7 @@ def predict_video(
                 padded=bool(track.padded),
                 mean_face_size=float(track.mean_face_size),
                 warnings=list(dict.fromkeys(warnings)),
+                frames=track.frames if keep_frames else None,
             )
         )
     return VideoPrediction(video=str(path), tracks=results, runtime_s=time.perf_counter() - start)

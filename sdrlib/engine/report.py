@@ -1,0 +1,439 @@
+"""Tables and figures of the results chapters, drawn from the experiments' long tables.
+
+:func:`sdrlib.engine.experiments.run_experiment` returns one row per run x test domain x seed
+(``ExperimentResult.long``) and a formatted table; this module turns the long table into numbers
+(:func:`auc_summary`), puts them beside the paper's (:func:`table2_beside_paper`), and draws the
+bar charts, the Figure 2 line plot, the diagnostic drops and the robustness curves; for the
+chapter on your own video it finds a demo video and draws the frame-by-frame views. Book chapters
+'Table 1', 'Table 2', 'Table 3', 'Figure 2', 'spatial-dependency diagnostic', 'robustness' and
+'your own video'.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sdrlib.engine.experiments import COLUMN_NAMES, FFPP_DOMAINS, PAPER_TABLE2, Profile
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+FFPP_AVG = "FF++ (avg)"
+CROSS_COLUMNS = [FFPP_AVG, "CDF", "DFDC"]
+TABLE1_COLUMNS = ["DF", "F2F", "FS", "NT", "avg"]
+#: What each result column stands for on real data and on SynthDF.
+COLUMN_DATA = {
+    "DF": ("FF++ Deepfakes", "ffpp-df"),
+    "F2F": ("FF++ Face2Face", "ffpp-f2f"),
+    "FS": ("FF++ FaceSwap", "ffpp-fs"),
+    "NT": ("FF++ NeuralTextures", "ffpp-nt"),
+    FFPP_AVG: ("FF++ c23, mean of the four manipulations", "mean of ffpp-df/f2f/fs/nt"),
+    "CDF": ("Celeb-DF-v2", "celebdf"),
+    "DFDC": ("DFDC", "dfdc"),
+}
+_DOMAIN_OF = {name: domain for domain, name in COLUMN_NAMES.items()}
+
+
+def is_synthetic(profile: str | Profile) -> bool:
+    """Whether the profile's runs use SynthDF (a ``data.synth`` section and no data roots)."""
+    prof = profile if isinstance(profile, Profile) else Profile.load(profile)
+    data = prof.run.get("data", {})
+    return bool(data.get("synth")) and not data.get("roots")
+
+
+def data_label(profile: str | Profile) -> str:
+    """One line naming the data the profile's numbers come from, for table captions."""
+    prof = profile if isinstance(profile, Profile) else Profile.load(profile)
+    if is_synthetic(prof):
+        return f"SynthDF, profile {prof.name} (ffpp-* stand in for FF++, celebdf for CDF-v2, dfdc for DFDC)"
+    return f"FF++ c23 / Celeb-DF-v2 / DFDC, profile {prof.name}"
+
+
+def column_legend(columns: list[str], profile: str | Profile) -> pd.DataFrame:
+    """What each column of a results table measures, on the profile's data."""
+    synthetic = is_synthetic(profile)
+    rows = []
+    for column in columns:
+        real, synth = COLUMN_DATA.get(column, (column, column))
+        if column == "avg":
+            real, synth = "mean of the four in-domain columns", "mean of the four in-domain columns"
+        rows.append({"column": column, "test data": synth if synthetic else real})
+    return pd.DataFrame(rows)
+
+
+def _per_seed(sub: pd.DataFrame, column: str) -> pd.Series:
+    """Video AUC per seed of one table cell: a domain, or the mean over the FF++ domains."""
+    if column in (FFPP_AVG, "avg"):
+        sub = sub[sub["test_domain"].isin(FFPP_DOMAINS)]
+    else:
+        sub = sub[sub["test_domain"] == _DOMAIN_OF.get(column, column)]
+    return sub.groupby("seed")["video_auc"].mean()
+
+
+def auc_summary(
+    long: pd.DataFrame,
+    columns: list[str] | None = None,
+    condition: str = "clean",
+    in_domain: bool = False,
+) -> pd.DataFrame:
+    """Video AUC (%) of every row of an experiment and every column, mean and std over seeds.
+
+    Args:
+        long: ``ExperimentResult.long``.
+        columns: column names (``DF`` ... ``DFDC``, ``FF++ (avg)``, ``avg``) or raw domain names;
+            default :data:`CROSS_COLUMNS`.
+        condition: the diagnostic condition to read (``clean`` for every table).
+        in_domain: keep only the rows tested on their own training domain (Table 1).
+
+    Returns:
+        Tidy table: ``method``, ``column``, ``mean``, ``std`` (NaN with one seed), ``n_seeds``;
+        rows in the experiment's order.
+    """
+    columns = columns or CROSS_COLUMNS
+    sub = long[long["condition"] == condition]
+    if in_domain:
+        sub = sub[sub["test_domain"] == sub["train_domains"]]
+    out = []
+    for method in dict.fromkeys(sub["row"]):
+        rows = sub[sub["row"] == method]
+        for column in columns:
+            values = _per_seed(rows, column).dropna().to_numpy() * 100
+            out.append(
+                {
+                    "method": method,
+                    "column": column,
+                    "mean": float(values.mean()) if values.size else np.nan,
+                    "std": float(values.std(ddof=1)) if values.size > 1 else np.nan,
+                    "n_seeds": int(values.size),
+                }
+            )
+    return pd.DataFrame(out, columns=["method", "column", "mean", "std", "n_seeds"])
+
+
+def wide(summary: pd.DataFrame) -> pd.DataFrame:
+    """:func:`auc_summary` as a method x column table of means (column order kept)."""
+    table = summary.pivot(index="method", columns="column", values="mean")
+    table = table.loc[list(dict.fromkeys(summary["method"])), list(dict.fromkeys(summary["column"]))]
+    table.columns.name = None
+    return table.reset_index()
+
+
+def _cell(mean: float, std: float) -> str:
+    if not np.isfinite(mean):
+        return "n/a"
+    return f"{mean:.1f}" if not np.isfinite(std) else f"{mean:.1f} ± {std:.1f}"
+
+
+def table2_beside_paper(summary: pd.DataFrame, profile: str | Profile) -> pd.DataFrame:
+    """The paper's Table 2 numbers (SDR_SPEC section 3) above ours, each row labelled with its data.
+
+    Cells the paper's material does not give are "–"; our cells are ``mean`` or ``mean ± std``.
+    """
+    rows: list[dict[str, Any]] = []
+    for rec in PAPER_TABLE2.to_dict("records"):
+        row = {"method": rec["method"], "numbers from": "the paper (FF++ c23 → CDF-v2, DFDC)"}
+        for column in CROSS_COLUMNS:
+            value = rec["FF++" if column == FFPP_AVG else column]
+            row[column] = "–" if pd.isna(value) else f"{value:.1f}"
+        rows.append(row)
+    ours = f"ours: {data_label(profile)}"
+    for method in dict.fromkeys(summary["method"]):
+        sub = summary[summary["method"] == method].set_index("column")
+        row = {"method": method, "numbers from": ours}
+        for column in CROSS_COLUMNS:
+            row[column] = (
+                _cell(sub.loc[column, "mean"], sub.loc[column, "std"]) if column in sub.index else "n/a"
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def with_std(summary: pd.DataFrame) -> pd.DataFrame:
+    """:func:`auc_summary` as a method x column table of ``mean`` or ``mean ± std`` strings."""
+    table = summary.assign(cell=[_cell(m, s) for m, s in zip(summary["mean"], summary["std"], strict=True)])
+    out = table.pivot(index="method", columns="column", values="cell")
+    out = out.loc[list(dict.fromkeys(summary["method"])), list(dict.fromkeys(summary["column"]))]
+    out.columns.name = None
+    return out.reset_index()
+
+
+def plot_auc_bars(summary: pd.DataFrame, title: str, chance: bool = True) -> Figure:
+    """Grouped bars of video AUC (%): one group per column, one bar per method (std as error bar)."""
+    import matplotlib.pyplot as plt
+
+    methods = list(dict.fromkeys(summary["method"]))
+    columns = list(dict.fromkeys(summary["column"]))
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.3 * len(columns) + 2), 3.4))
+    width = 0.8 / max(1, len(methods))
+    x = np.arange(len(columns))
+    for i, method in enumerate(methods):
+        sub = summary[summary["method"] == method].set_index("column").reindex(columns)
+        err = sub["std"].fillna(0).to_numpy() if sub["std"].notna().any() else None
+        ax.bar(
+            x + (i - (len(methods) - 1) / 2) * width, sub["mean"], width, yerr=err, label=method, capsize=2
+        )
+    if chance:
+        ax.axhline(50, color="grey", lw=0.8, ls="--")
+        ax.text(x[-1] + 0.45, 51, "chance", color="grey", fontsize=8, ha="right")
+    ax.set(xticks=x, xticklabels=columns, ylabel="video AUC (%)", ylim=(0, 100), title=title)
+    ax.legend(fontsize=8, ncol=min(len(methods), 3), loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+def figure2_summary(long: pd.DataFrame) -> pd.DataFrame:
+    """:func:`auc_summary` of the ``figure2`` grid with a numeric ``K`` column (rows ``K = k``)."""
+    summary = auc_summary(long, CROSS_COLUMNS)
+    return summary.assign(K=summary["method"].str.extract(r"K = (\d+)", expand=False).astype(int))
+
+
+def plot_figure2(summary: pd.DataFrame, title: str) -> Figure:
+    """Figure 2: video AUC (%) against the number of branches K, one line per test column."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.2, 3.4))
+    for column in dict.fromkeys(summary["column"]):
+        sub = summary[summary["column"] == column].sort_values("K")
+        ax.plot(sub["K"], sub["mean"], marker="o", label=column)
+        if sub["std"].notna().any():
+            ax.fill_between(sub["K"], sub["mean"] - sub["std"], sub["mean"] + sub["std"], alpha=0.15)
+    ax.axhline(50, color="grey", lw=0.8, ls="--")
+    ax.set(
+        xlabel="number of spatial perturbation branches K",
+        ylabel="video AUC (%)",
+        xticks=sorted(summary["K"].unique()),
+        ylim=(0, 100),
+        title=title,
+    )
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def diagnostic_drops(long: pd.DataFrame) -> pd.DataFrame:
+    """AUC drop (percentage points, clean minus condition) on the FF++ test domains, per model.
+
+    Returns:
+        Tidy table: ``method``, ``condition``, ``kind`` (temporal or spatial destruction),
+        ``clean``, ``auc``, ``drop`` (means over seeds), ``std`` of the drop (NaN with one seed).
+    """
+    from sdrlib.engine.diagnose import CONDITIONS, TEMPORAL_CONDITIONS
+
+    sub = long[long["test_domain"].isin(FFPP_DOMAINS)]
+    out = []
+    for method in dict.fromkeys(sub["row"]):
+        rows = sub[sub["row"] == method]
+        clean = rows[rows["condition"] == "clean"].groupby("seed")["video_auc"].mean() * 100
+        for condition in (c for c in CONDITIONS if c != "clean"):
+            auc = rows[rows["condition"] == condition].groupby("seed")["video_auc"].mean() * 100
+            drop = (clean - auc).dropna()
+            out.append(
+                {
+                    "method": method,
+                    "condition": condition,
+                    "kind": "temporal" if condition in TEMPORAL_CONDITIONS else "spatial",
+                    "clean": float(clean.mean()),
+                    "auc": float(auc.mean()),
+                    "drop": float(drop.mean()),
+                    "std": float(drop.std(ddof=1)) if len(drop) > 1 else np.nan,
+                }
+            )
+    return pd.DataFrame(out)
+
+
+def plot_diagnostic(drops: pd.DataFrame, title: str) -> Figure:
+    """Bars of the AUC drop under each destruction, grouped by condition, one bar per model."""
+    import matplotlib.pyplot as plt
+
+    methods = list(dict.fromkeys(drops["method"]))
+    conditions = list(dict.fromkeys(drops["condition"]))
+    fig, ax = plt.subplots(figsize=(7.0, 3.4))
+    width = 0.8 / max(1, len(methods))
+    x = np.arange(len(conditions))
+    for i, method in enumerate(methods):
+        sub = drops[drops["method"] == method].set_index("condition").reindex(conditions)
+        err = sub["std"].fillna(0).to_numpy() if sub["std"].notna().any() else None
+        ax.bar(
+            x + (i - (len(methods) - 1) / 2) * width, sub["drop"], width, yerr=err, label=method, capsize=2
+        )
+    kinds = drops.drop_duplicates("condition").set_index("condition")["kind"].reindex(conditions)
+    labels = [f"{c}\n({k})" for c, k in zip(conditions, kinds, strict=True)]
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set(xticks=x, xticklabels=labels, ylabel="AUC drop (points)", title=title)
+    ax.legend(fontsize=8, ncol=min(len(methods), 4))
+    fig.tight_layout()
+    return fig
+
+
+def control_beside_table2(control: pd.DataFrame, table2: pd.DataFrame) -> pd.DataFrame:
+    """Per model: AUC with the usual fakes (table2) and with fakes that have no temporal artifact.
+
+    Args:
+        control, table2: :func:`auc_summary` of the ``control`` and ``table2`` experiments.
+    """
+    a = wide(table2).set_index("method")
+    b = wide(control).set_index("method")
+    rows = []
+    for method in a.index.intersection(b.index):
+        rec: dict[str, Any] = {"method": method}
+        for column in a.columns.intersection(b.columns):
+            rec[f"{column} with"] = a.loc[method, column]
+            rec[f"{column} without"] = b.loc[method, column]
+        rows.append(rec)
+    return pd.DataFrame(rows)
+
+
+def plot_robustness(long: pd.DataFrame, title: str) -> Figure:
+    """Video AUC (%) on all test videos against the level of each perturbation, one line per model.
+
+    Args:
+        long: :attr:`sdrlib.engine.robustness.RobustnessResult.long`.
+    """
+    import matplotlib.pyplot as plt
+
+    overall = long[long["test_domain"] == "all"]
+    names = [p for p in dict.fromkeys(overall["perturbation"]) if p != "clean"]
+    models = list(dict.fromkeys(overall["model"]))
+    ncols = min(4, len(names))
+    nrows = int(np.ceil(len(names) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.1 * ncols + 0.6, 2.2 * nrows + 0.5), squeeze=False)
+    for ax, name in zip(axes.flat, names, strict=False):
+        for i, model in enumerate(models):
+            sub = overall[(overall["model"] == model) & overall["perturbation"].isin(["clean", name])]
+            curve = sub.groupby("level")["video_auc"].mean() * 100
+            ax.plot(curve.index, curve.to_numpy(), marker="o", ms=3, color=f"C{i}", label=model)
+        ax.axhline(50, color="grey", lw=0.7, ls="--")
+        ax.set(title=name, ylim=(0, 100), xticks=range(0, 6))
+        ax.tick_params(labelsize=8)
+    for ax in axes.flat[len(names) :]:
+        ax.axis("off")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("video AUC (%)")
+    for ax in axes[-1, :]:
+        ax.set_xlabel("level (0 = clean)")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper right", fontsize=8, ncol=len(models))
+    fig.suptitle(title, fontsize=10, x=0.02, ha="left")
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
+    return fig
+
+
+def plot_perturbations(clip: Any, names: list[str] | None = None, seed: int = 0) -> Figure:
+    """One frame of ``clip`` under every robustness perturbation at levels 0 (clean) to 5.
+
+    Shape:
+        clip: ``(3, T, H, W)`` float in [0, 1] (the middle frame is shown).
+    """
+    import matplotlib.pyplot as plt
+    import torch
+
+    from sdrlib.engine.robustness import LEVELS, PERTURBATIONS, perturb
+
+    names = names or list(PERTURBATIONS)
+    levels = [0, *LEVELS]
+    x = clip[None]
+    t = x.shape[2] // 2
+    fig, axes = plt.subplots(len(names), len(levels), figsize=(1.15 * len(levels) + 1.2, 1.15 * len(names)))
+    axes = np.atleast_2d(axes)
+    for i, name in enumerate(names):
+        for j, level in enumerate(levels):
+            frame = perturb(x, name, level, torch.Generator().manual_seed(seed))[0, :, t]
+            ax = axes[i, j]
+            ax.imshow(frame.permute(1, 2, 0).clamp(0, 1).numpy(), interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.grid(False)
+            if i == 0:
+                ax.set_title("clean" if level == 0 else f"level {level}", fontsize=8)
+            if j == 0:
+                ax.set_ylabel(name, fontsize=8)
+    fig.tight_layout(pad=0.3)
+    return fig
+
+
+# --- your own video ---------------------------------------------------------------------------
+
+#: The demo clip of the chapter 'your own video' inside the shared folder: an FF++ c23 FaceSwap
+#: fake of the FF++ test split.
+DEMO_CLIP = "ffpp_icpr2020/FaceSwap_634_660.mp4"
+
+
+def shared_videos_dir() -> Path:
+    """The shared real-video folder: ``$SDR_SHARED_VIDEOS``, else ``shared/videos`` beside the repository."""
+    import sdrlib
+
+    default = Path(sdrlib.__file__).resolve().parents[2] / "shared" / "videos"
+    return Path(os.environ.get("SDR_SHARED_VIDEOS", default)).expanduser()
+
+
+def demo_video(out_dir: str | Path, frames: int = 48, size: int = 128) -> tuple[Path, str]:
+    """A video to try the detector on when the reader gives none.
+
+    The shared folder's :data:`DEMO_CLIP` when it exists; otherwise a SynthDF test fake (domain
+    ``ffpp-fs``) rendered at ``size`` pixels and written to ``out_dir/synthdf_demo.mp4``, so the
+    chapter runs anywhere.
+
+    Returns:
+        The path and one line saying what the video is.
+    """
+    clip = shared_videos_dir() / DEMO_CLIP
+    if clip.is_file():
+        return clip, f"FF++ c23 FaceSwap fake {clip.name} (FF++ test split) from the shared folder"
+    from sdrlib.data.synthetic import get_domain, render_pair
+    from sdrlib.data.video.encode import write_video
+
+    pair = render_pair(get_domain("ffpp-fs"), "test", 0, frames=frames, size=size)
+    path = write_video(Path(out_dir) / "synthdf_demo.mp4", pair.fake, crf=10)
+    return path, f"a SynthDF ffpp-fs test fake ({frames} frames, {size} px), written to {path.name}"
+
+
+def plot_frame_score(prediction: Any, position: int, track: int = 0) -> Figure:
+    """The aligned crop at ``position`` of a track beside its score timeline, with a cursor.
+
+    Args:
+        prediction: a :class:`~sdrlib.engine.predict.VideoPrediction` made with ``keep_frames=True``.
+        position: index into the track's frames (0 .. n_frames - 1).
+        track: which track of the prediction.
+    """
+    import matplotlib.pyplot as plt
+
+    t = prediction.tracks[track]
+    if t.frames is None:
+        raise ValueError("the prediction holds no crops: call predict_video(..., keep_frames=True)")
+    if not 0 <= position < len(t.frames):
+        raise ValueError(f"position must be in 0..{len(t.frames) - 1}, got {position}")
+    scores = np.asarray(t.frame_scores)
+    fig, (ax_img, ax_line) = plt.subplots(1, 2, figsize=(7.0, 2.6), gridspec_kw={"width_ratios": [1, 2.6]})
+    ax_img.imshow(t.frames[position])
+    ax_img.set_axis_off()
+    frame = int(t.frame_indices[position])
+    ax_img.set_title(f"frame {frame}: p = {scores[position]:.2f}", fontsize=9)
+    ax_line.plot(np.arange(len(scores)), scores, lw=1.2)
+    ax_line.axvline(position, color="C3", lw=1)
+    ax_line.axhline(t.threshold, color="grey", ls="--", lw=0.8, label=f"threshold {t.threshold:.2f}")
+    ax_line.set(xlabel="position in the track", ylabel="fake probability", ylim=(-0.02, 1.02))
+    ax_line.legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_frame_strip(prediction: Any, count: int = 6, track: int = 0) -> Figure:
+    """``count`` evenly spaced aligned crops of a track, each titled with its frame and score."""
+    import matplotlib.pyplot as plt
+
+    t = prediction.tracks[track]
+    if t.frames is None:
+        raise ValueError("the prediction holds no crops: call predict_video(..., keep_frames=True)")
+    positions = np.unique(np.linspace(0, len(t.frames) - 1, count).round().astype(int))
+    fig, axes = plt.subplots(1, len(positions), figsize=(1.25 * len(positions), 1.7), squeeze=False)
+    for ax, position in zip(axes[0], positions, strict=True):
+        ax.imshow(t.frames[position])
+        ax.set_axis_off()
+        ax.set_title(f"#{int(t.frame_indices[position])}: {t.frame_scores[position]:.2f}", fontsize=8)
+    fig.tight_layout(pad=0.3)
+    return fig

@@ -1,0 +1,194 @@
+"""Robustness perturbations: each one's invariants, reproducibility, and the cached evaluation grid."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import torch
+from engine_helpers import MICRO_MODELS, MICRO_RUN
+
+from sdrlib.config import ConfigError
+from sdrlib.engine import experiments, robustness
+from sdrlib.engine.experiments import Profile, cached_evaluation
+from sdrlib.engine.robustness import (
+    PERTURBATIONS,
+    block_wise,
+    blur,
+    color_noise,
+    compression,
+    contrast,
+    perturb,
+    perturbation_transform,
+    pixelation,
+    run_robustness,
+    saturation,
+)
+
+
+def _clips(b: int = 2, t: int = 4, size: int = 32, seed: int = 0) -> torch.Tensor:
+    """Smooth random clips (low-pass noise) in [0.1, 0.9]."""
+    g = torch.Generator().manual_seed(seed)
+    coarse = torch.rand((b * t, 3, size // 4, size // 4), generator=g)
+    frames = torch.nn.functional.interpolate(coarse, size=(size, size), mode="bilinear", align_corners=False)
+    return (0.1 + 0.8 * frames).reshape(b, t, 3, size, size).transpose(1, 2).contiguous()
+
+
+def _high_freq(x: torch.Tensor) -> float:
+    """Mean squared difference between horizontal neighbours: texture energy."""
+    return float((x[..., 1:] - x[..., :-1]).pow(2).mean())
+
+
+@pytest.mark.parametrize("name", list(PERTURBATIONS))
+def test_every_perturbation_keeps_shape_range_and_level_zero_is_identity(name):
+    x = _clips()
+    assert perturb(x, name, 0) is x
+    for level in (1, 5):
+        y = perturb(x, name, level, torch.Generator().manual_seed(0))
+        assert y.shape == x.shape and y.dtype == x.dtype
+        assert float(y.min()) >= 0.0 and float(y.max()) <= 1.0
+        assert not torch.equal(y, x) or name == "blur"  # blur of 32-px clips at level 1 is sub-pixel
+
+
+@pytest.mark.parametrize("name", list(PERTURBATIONS))
+def test_perturbations_get_stronger_with_the_level(name):
+    x = _clips(size=64)
+    errors = [
+        float((perturb(x, name, lvl, torch.Generator().manual_seed(1)) - x).pow(2).mean()) for lvl in (1, 5)
+    ]
+    assert errors[1] > errors[0]
+
+
+def test_saturation_keeps_luma_and_zero_gives_grey():
+    x = _clips()
+    weights = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1, 1)
+    grey = saturation(x, 0.0)
+    torch.testing.assert_close(grey[:, 0], grey[:, 1])
+    torch.testing.assert_close(grey[:, 1], grey[:, 2])
+    torch.testing.assert_close((saturation(x, 0.4) * weights).sum(1), (x * weights).sum(1))
+
+
+def test_contrast_scales_values():
+    x = _clips()
+    torch.testing.assert_close(contrast(x, 0.6), x * 0.6)
+
+
+def test_blocks_are_grey_squares_in_new_places_every_frame():
+    x = torch.zeros(1, 3, 3, 224, 224)
+    y = block_wise(x, 16, torch.Generator().manual_seed(0))
+    grey = (y[0, 0] - 128 / 255).abs() < 1e-6  # (T, H, W)
+    assert 0 < grey[0].sum() <= 16 * 64  # up to 16 blocks of 8 x 8 pixels
+    assert not torch.equal(grey[0], grey[1])
+    more = block_wise(x, 80, torch.Generator().manual_seed(0))
+    assert ((more[0, 0] - 128 / 255).abs() < 1e-6).sum() > grey.sum()
+
+
+def test_noise_is_zero_mean_fresh_per_frame_and_seeded():
+    x = torch.full((2, 3, 4, 32, 32), 0.5)
+    a = color_noise(x, 0.005, torch.Generator().manual_seed(3))
+    b = color_noise(x, 0.005, torch.Generator().manual_seed(3))
+    c = color_noise(x, 0.005, torch.Generator().manual_seed(4))
+    assert torch.equal(a, b) and not torch.equal(a, c)
+    assert abs(float((a - x).mean())) < 0.01
+    # luma noise std is sqrt(variance) * 255 / 219 (DeeperForensics' studio-range YCbCr)
+    luma = (a - x).mul(torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1, 1)).sum(1)
+    assert float(luma.std()) == pytest.approx(0.005**0.5 * 255 / 219, rel=0.1)
+    assert not torch.equal(a[:, :, 0], a[:, :, 1])
+
+
+def test_blur_and_pixelation_remove_texture_and_keep_flat_images():
+    flat = torch.full((1, 3, 2, 32, 32), 0.3)
+    torch.testing.assert_close(blur(flat, 21), flat)
+    torch.testing.assert_close(pixelation(flat, 4), flat)
+    x = _clips(size=224)
+    for fn, weak, strong in ((blur, 7, 21), (pixelation, 2, 6)):
+        assert _high_freq(x) > _high_freq(fn(x, weak)) > _high_freq(fn(x, strong))
+
+
+def test_h264_is_close_at_low_crf_worse_at_high_crf_and_deterministic():
+    x = _clips(b=1, t=6, size=30)
+    low, high = compression(x, 18), compression(x, 40)
+    # 4:2:0 chroma alone costs about 0.03 on these random colours, whatever the CRF
+    assert float((low - x).abs().mean()) < 0.04
+    assert float((high - x).abs().mean()) > float((low - x).abs().mean()) + 0.02
+    assert torch.equal(compression(x, 30), compression(x, 30))
+    odd = _clips(b=1, t=3, size=31)  # 4:2:0 needs even sides: padded, then cropped
+    assert compression(odd, 30).shape == odd.shape
+
+
+def test_transform_is_reproducible_over_a_sequence_of_batches():
+    batches = [_clips(seed=s) for s in range(2)]
+    first = perturbation_transform("noise", 3, seed=7)
+    second = perturbation_transform("noise", 3, seed=7)
+    outs = [first(b) for b in batches]
+    assert all(torch.equal(o, second(b)) for o, b in zip(outs, batches, strict=True))
+    assert not torch.equal(outs[0], perturbation_transform("noise", 3, seed=8)(batches[0]))
+
+
+def test_bad_inputs_fail_with_clear_errors():
+    with pytest.raises(ValueError, match="unknown perturbation"):
+        perturb(_clips(), "fog", 1)
+    with pytest.raises(ValueError, match="level must be an integer in 0..5"):
+        perturbation_transform("blur", 6)
+    with pytest.raises(ValueError, match=r"shape \(B, 3, T, H, W\)"):
+        perturb(torch.rand(3, 4, 8, 8), "blur", 1)
+    with pytest.raises(TypeError, match="float tensor"):
+        perturb(torch.zeros(1, 3, 2, 8, 8, dtype=torch.uint8), "contrast", 1)
+
+
+def test_cached_evaluation_refuses_a_transform_without_its_own_label(tmp_path):
+    config = Profile(name="micro", run=MICRO_RUN, models=MICRO_MODELS, experiments={}).run_config(
+        experiments.RunSpec("ftcn", "ftcn"), 0
+    )
+    with pytest.raises(ConfigError, match="own plain label"):
+        cached_evaluation(tmp_path, config, None, "blur", transform=lambda x: x)
+    with pytest.raises(ConfigError, match="own plain label"):
+        cached_evaluation(tmp_path, config, None, "a/b", transform=lambda x: x)
+
+
+def test_run_robustness_scores_the_table2_runs_and_then_reads_the_cache(tmp_path, monkeypatch):
+    run = dict(MICRO_RUN)
+    run["train"] = {"steps": 2, "eval_every": 0, "log_every": 1}
+    profile = Profile(
+        name="micro",
+        run=run,
+        models=MICRO_MODELS,
+        experiments={"table2_models": ["ftcn"], "ffpp_domains": ["ffpp-df", "ffpp-nt"], "cross_domains": []},
+    )
+    result = run_robustness(
+        profile, tmp_path / "r", perturbations=["contrast", "noise"], levels=[1, 5], progress=False
+    )
+    long = result.long
+    assert set(long["perturbation"]) == {"clean", "contrast", "noise"}
+    assert set(long.loc[long["perturbation"] != "clean", "level"]) == {1, 5}
+    assert set(long["test_domain"]) == {"all", "ffpp-df", "ffpp-nt"}
+    assert list(result.table.columns) == ["method", "clean", "contrast", "noise", "avg"]
+    assert (tmp_path / "r" / "table.md").is_file()
+    assert pd.read_csv(tmp_path / "r" / "results.csv").shape[0] == len(long)
+    # contrast at level 1 leaves a ranking nearly intact; the AUC is a valid number either way
+    assert long["video_auc"].between(0, 1).all()
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("a cached run or evaluation was recomputed")
+
+    monkeypatch.setattr(experiments, "train", no_work)
+    monkeypatch.setattr("sdrlib.engine.evaluate.evaluate_checkpoint", no_work)
+    again = run_robustness(
+        profile, tmp_path / "r2", perturbations=["contrast", "noise"], levels=[1, 5], progress=False
+    )
+    pd.testing.assert_frame_equal(again.table, result.table)
+    with pytest.raises(ValueError, match="not in the table2 grid"):
+        run_robustness(profile, tmp_path / "r3", models=["sdr"], progress=False)
+    with pytest.raises(ValueError, match="levels are 1..5"):
+        run_robustness(profile, tmp_path / "r3", levels=[0], progress=False)
+
+
+def test_perturbation_table_matches_deeperforensics_levels():
+    # DeeperForensics-1.0 perturbation/add_distortion_to_video.py, levels 1..5
+    assert PERTURBATIONS["saturation"].values == (0.4, 0.3, 0.2, 0.1, 0.0)
+    assert PERTURBATIONS["contrast"].values == (0.85, 0.725, 0.6, 0.475, 0.35)
+    assert PERTURBATIONS["block"].values == (16, 32, 48, 64, 80)
+    assert PERTURBATIONS["noise"].values == (0.001, 0.002, 0.005, 0.01, 0.05)
+    assert PERTURBATIONS["blur"].values == (7, 9, 13, 17, 21)
+    assert PERTURBATIONS["pixelation"].values == (2, 3, 4, 5, 6)
+    assert PERTURBATIONS["compression"].values == (30, 32, 35, 38, 40)
+    assert robustness.condition_label("blur", 3, 0) == "robust-blur-3-s0"
