@@ -114,3 +114,13 @@ def test_bad_option_values_are_config_errors():
         create_model("frame2d", backbone="resnet_does_not_exist")
     with pytest.raises(KeyError, match="registered models"):
         create_model("slowfast")
+
+
+def test_frame2d_trains_on_a_subset_of_frames_and_evaluates_on_all():
+    model = create_model("frame2d", backbone="resnet10t", num_frames=6, input_size=16, train_frames=2)
+    x = torch.randn(3, 3, 6, 16, 16)
+    model.train()
+    assert model.forward_features(x).shape[:2] == (3, 2)
+    model.eval()
+    assert model.forward_features(x).shape[:2] == (3, 6)
+    assert model(x).logit.shape == (3,)
