@@ -220,6 +220,9 @@ _DOMAINS: tuple[DomainSpec, ...] = (
         ),
         methods=(Fingerprint("celebdf", "slight smoothing, cleaner skin", blur_px=0.5, noise_removal=0.5),),
         blend_feather=0.25,
+        # Celeb-DF's synthesis was built to reduce the temporal flickering of earlier swaps
+        # (Li et al., CVPR 2020), so its fakes carry weaker temporal artifacts too.
+        temporal_strength=0.5,
     ),
     DomainSpec(
         name="dfdc",
