@@ -8,6 +8,7 @@ errors, writing) without depending on a neural detector; MTCNN itself is tested 
 
 from __future__ import annotations
 
+import errno
 import json
 from fractions import Fraction
 
@@ -25,6 +26,7 @@ from sdrlib.data.faces import (
     FaceTooSmallError,
     InputError,
     NoFaceError,
+    OutputError,
     VideoError,
     extract_face_tracks,
     mirror_indices,
@@ -222,3 +224,19 @@ def test_config_is_validated_and_loads_from_a_mapping():
         from_dict(FacePipelineConfig, {"sizes": 3})
     loaded = from_dict(FacePipelineConfig, {"size": 112, "max_side": None, "all_tracks": True})
     assert (loaded.size, loaded.max_side, loaded.all_tracks) == (112, None, True)
+
+
+def test_write_face_track_disk_full_leaves_nothing(tmp_path, config, monkeypatch):
+    path = write_video(tmp_path / "one.mp4", scene(20, [(30, 50, 60, 0.0)]))
+    (track,) = extract_face_tracks(path, config, detector=MarkerDetector())
+    out_dir = tmp_path / "tracks"
+    out_dir.mkdir()
+
+    def full(_fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("sdrlib.utils.io.os.fsync", full)
+    for suffix in (".npy", ".mp4"):
+        with pytest.raises(OutputError, match="No space left"):
+            write_face_track(out_dir / f"t{suffix}", track)
+    assert list(out_dir.iterdir()) == []

@@ -182,7 +182,7 @@ def mirror_indices(length: int, target: int) -> np.ndarray:
 
 
 def _detect_keyframes(
-    path: Path, config: FacePipelineConfig, detector: FaceDetector, progress: bool
+    path: Path, config: FacePipelineConfig, detector: FaceDetector, progress: bool, total: int
 ) -> tuple[list[tuple[int, Detections]], int, float]:
     """Pass 1: detections on key frames (original pixels), number of frames decoded, scale of the
     detection frames relative to the original."""
@@ -211,9 +211,10 @@ def _detect_keyframes(
 
     last: tuple[int, Any] | None = None
     frames = iter_av_frames(path, count=config.max_frames)
-    for index, frame in tqdm(
-        frames, desc=f"faces {path.name}", unit="frame", disable=not progress, leave=False
-    ):
+    bar = tqdm(
+        frames, desc=f"faces {path.name}", unit="frame", total=total, disable=not progress, leave=False
+    )
+    for index, frame in bar:
         if index % config.detect_every == 0:
             ratio = add(index, frame)
             last = None
@@ -326,7 +327,8 @@ def extract_face_tracks(
     info = probe(path)
     if detector is None:
         detector = shared_detector(config.detector, config.device, None, config.batch_size)
-    keyframes, num_frames, ratio = _detect_keyframes(path, config, detector, progress)
+    expected = info.frames if config.max_frames is None else min(info.frames, config.max_frames)
+    keyframes, num_frames, ratio = _detect_keyframes(path, config, detector, progress, expected)
     tracks = build_tracks(
         keyframes,
         last_frame=num_frames - 1,
@@ -335,7 +337,6 @@ def extract_face_tracks(
         smooth_window=config.smooth_window,
     )
     kept, warnings = _select_tracks(path, tracks, keyframes, num_frames, config, ratio)
-    expected = info.frames if config.max_frames is None else min(info.frames, config.max_frames)
     if info.frames_source == "container" and num_frames < expected:
         warnings.append(
             f"decoded {num_frames} of the {expected} frames the container announces (truncated or damaged file?)"
