@@ -104,3 +104,10 @@ def test_temporal_destructions():
     assert not torch.equal(shuffled, x)
     static = frame_repeat(x)
     assert torch.equal(static[:, :, 0], x[:, :, 3]) and (static.diff(dim=2) == 0).all()
+
+
+def test_grid_overrides_apply_to_one_grid_only(micro_profile):
+    micro_profile.experiments["grid_overrides"] = {"table1": {"train": {"steps": 1}}}
+    t1 = micro_profile.run_config(grid("table1", micro_profile)[0], 0)
+    t2 = micro_profile.run_config(grid("table2", micro_profile)[0], 0)
+    assert t1.train.steps == 1 and t2.train.steps == 2

@@ -143,7 +143,20 @@ def _sdr(opts: dict[str, Any] | None = None, loss: dict[str, Any] | None = None)
 
 
 def grid(name: str, profile: Profile) -> list[RunSpec]:
-    """The runs of experiment ``name`` under ``profile``."""
+    """The runs of experiment ``name`` under ``profile``.
+
+    A profile may adjust one grid's runs with ``experiments.grid_overrides.<name>`` (a run-config
+    mapping merged into each run, e.g. fewer steps for the easy in-domain ``table1``).
+    """
+    specs = _grid_specs(name, profile)
+    extra = profile.setting("grid_overrides", {}).get(name)
+    if extra:
+        for spec in specs:
+            spec.overrides = deep_merge(spec.overrides, extra)
+    return specs
+
+
+def _grid_specs(name: str, profile: Profile) -> list[RunSpec]:
     ffpp = profile.setting("ffpp_domains", FFPP_DOMAINS)
     cross = profile.setting("cross_domains", CROSS_DOMAINS)
     all_test = list(ffpp) + list(cross)
