@@ -74,13 +74,13 @@ def test_in_domain_summary_keeps_only_runs_tested_on_their_training_domain():
 def test_table2_beside_paper_labels_every_row_with_its_data():
     long = _long({"sdr": {d: [0.6] for d in DOMAINS}})
     table = report.table2_beside_paper(report.auc_summary(long), "smoke")
-    paper = table[table["numbers from"].str.startswith("the paper")]
+    paper = table[table["numbers from"].str.startswith("published")]
     ours = table[table["numbers from"].str.startswith("ours")]
     assert len(paper) == 5 and list(ours["method"]) == ["sdr"]
     sdr_paper = paper[paper["method"].str.startswith("SDR")].iloc[0]
     assert (sdr_paper["CDF"], sdr_paper["DFDC"], sdr_paper["FF++ (avg)"]) == ("88.5", "76.2", "99.6")
     assert paper[paper["method"].str.startswith("AltFreezing")].iloc[0]["DFDC"] == "–"  # not reported
-    assert "SynthDF" in ours.iloc[0]["numbers from"] and ours.iloc[0]["CDF"] == "60.0"
+    assert ours.iloc[0]["numbers from"] == "ours (SynthDF, profile smoke)" and ours.iloc[0]["CDF"] == "60.0"
     assert report.is_synthetic("smoke") and not report.is_synthetic("paper")
     assert "Celeb-DF-v2" in report.data_label("paper")
     legend = report.column_legend(["CDF", "avg"], "smoke")
@@ -108,6 +108,7 @@ def test_figure2_and_bar_plots_draw_one_line_or_bar_group_per_series():
     plt.close(fig)
     fig = report.plot_auc_bars(report.auc_summary(long), "t")
     assert len(fig.axes[0].patches) == 3 * 3
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["chance", "K = 1", "K = 2", "K = 3"]
     plt.close(fig)
 
 

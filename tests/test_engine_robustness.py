@@ -152,7 +152,12 @@ def test_run_robustness_scores_the_table2_runs_and_then_reads_the_cache(tmp_path
         name="micro",
         run=run,
         models=MICRO_MODELS,
-        experiments={"table2_models": ["ftcn"], "ffpp_domains": ["ffpp-df", "ffpp-nt"], "cross_domains": []},
+        experiments={
+            "table2_models": ["ftcn"],
+            "table1_models": ["ftcn"],
+            "ffpp_domains": ["ffpp-df", "ffpp-nt"],
+            "cross_domains": [],
+        },
     )
     result = run_robustness(
         profile, tmp_path / "r", perturbations=["contrast", "noise"], levels=[1, 5], progress=False
@@ -192,3 +197,14 @@ def test_perturbation_table_matches_deeperforensics_levels():
     assert PERTURBATIONS["pixelation"].values == (2, 3, 4, 5, 6)
     assert PERTURBATIONS["compression"].values == (30, 32, 35, 38, 40)
     assert robustness.condition_label("blur", 3, 0) == "robust-blur-3-s0"
+
+
+def test_cli_rejects_bad_levels_and_names_before_any_training(capsys):
+    from sdrlib.cli import main as sdr_main
+
+    assert sdr_main(["robustness", "--levels", "1,x"]) == 2
+    assert "comma-separated integers" in capsys.readouterr().err
+    assert sdr_main(["robustness", "--levels", "7"]) == 2
+    assert "level must be an integer in 0..5" in capsys.readouterr().err
+    assert sdr_main(["robustness", "--perturbations", "fog"]) == 2
+    assert "unknown perturbation 'fog'" in capsys.readouterr().err

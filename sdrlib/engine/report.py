@@ -46,11 +46,12 @@ def is_synthetic(profile: str | Profile) -> bool:
     return bool(data.get("synth")) and not data.get("roots")
 
 
-def data_label(profile: str | Profile) -> str:
-    """One line naming the data the profile's numbers come from, for table captions."""
+def data_label(profile: str | Profile, short: bool = False) -> str:
+    """One line naming the data the profile's numbers come from, for table captions and rows."""
     prof = profile if isinstance(profile, Profile) else Profile.load(profile)
     if is_synthetic(prof):
-        return f"SynthDF, profile {prof.name} (ffpp-* stand in for FF++, celebdf for CDF-v2, dfdc for DFDC)"
+        more = "" if short else " (ffpp-* stand in for FF++, celebdf for CDF-v2, dfdc for DFDC)"
+        return f"SynthDF, profile {prof.name}{more}"
     return f"FF++ c23 / Celeb-DF-v2 / DFDC, profile {prof.name}"
 
 
@@ -136,12 +137,12 @@ def table2_beside_paper(summary: pd.DataFrame, profile: str | Profile) -> pd.Dat
     """
     rows: list[dict[str, Any]] = []
     for rec in PAPER_TABLE2.to_dict("records"):
-        row = {"method": rec["method"], "numbers from": "the paper (FF++ c23 → CDF-v2, DFDC)"}
+        row = {"method": rec["method"], "numbers from": "published (FF++ c23)"}
         for column in CROSS_COLUMNS:
             value = rec["FF++" if column == FFPP_AVG else column]
             row[column] = "–" if pd.isna(value) else f"{value:.1f}"
         rows.append(row)
-    ours = f"ours: {data_label(profile)}"
+    ours = f"ours ({data_label(profile, short=True)})"
     for method in dict.fromkeys(summary["method"]):
         sub = summary[summary["method"] == method].set_index("column")
         row = {"method": method, "numbers from": ours}
@@ -178,8 +179,7 @@ def plot_auc_bars(summary: pd.DataFrame, title: str, chance: bool = True) -> Fig
             x + (i - (len(methods) - 1) / 2) * width, sub["mean"], width, yerr=err, label=method, capsize=2
         )
     if chance:
-        ax.axhline(50, color="grey", lw=0.8, ls="--")
-        ax.text(x[-1] + 0.45, 51, "chance", color="grey", fontsize=8, ha="right")
+        ax.axhline(50, color="grey", lw=0.8, ls="--", label="chance")
     ax.set(xticks=x, xticklabels=columns, ylabel="video AUC (%)", ylim=(0, 100), title=title)
     ax.legend(fontsize=8, ncol=min(len(methods), 3), loc="lower left")
     fig.tight_layout()
@@ -244,6 +244,83 @@ def diagnostic_drops(long: pd.DataFrame) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(out)
+
+
+def _bare(ax: Any) -> None:
+    """An image panel: no ticks, grid or frame, but room for a row label."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+def auc_resolution(long: pd.DataFrame) -> pd.DataFrame:
+    """How coarse each test domain's AUC is: with ``r`` real and ``f`` fake test videos, one swapped
+    pair of videos moves the AUC by ``1 / (r f)``.
+
+    ``n_videos`` counts the reals scored with the domain and its fakes; reals and fakes are taken
+    as half each (SynthDF's splits, and FF++'s, are balanced per domain).
+
+    Returns:
+        ``test_domain``, ``n_videos``, ``step`` (AUC points moved by one pair), one row per domain.
+    """
+    sub = long[(long["condition"] == "clean") & (long["test_domain"] != "all")]
+    counts = sub.groupby("test_domain", sort=False)["n_videos"].min()
+    half = counts / 2
+    return pd.DataFrame(
+        {"test_domain": counts.index, "n_videos": counts.to_numpy(), "step": (100 / (half * half)).to_numpy()}
+    )
+
+
+def example_clip(config: Any, domain: str, label: int = 1) -> Any:
+    """The first test clip of ``domain`` with ``label`` (1 = fake) as floats in [0, 1].
+
+    Args:
+        config: a :class:`~sdrlib.engine.config.RunConfig` (its data section is used).
+
+    Shape:
+        returns ``(3, T, H, W)``.
+
+    Raises:
+        ValueError: the test split has no such clip.
+    """
+    from sdrlib.engine.data import open_split
+
+    dataset = open_split(config.data, "test", "eval", [domain])
+    for index in range(len(dataset)):
+        item = dataset[index]
+        if item["label"] == label:
+            return item["clip"].permute(3, 0, 1, 2).float().div(255.0)
+    raise ValueError(f"no test clip with label {label} in domain {domain!r}")
+
+
+def plot_conditions(clip: Any, frames: int = 4, seed: int = 0) -> Figure:
+    """A clip under every condition of the spatial-dependency diagnostic, ``frames`` frames each.
+
+    Shape:
+        clip: ``(3, T, H, W)`` float in [0, 1].
+    """
+    import matplotlib.pyplot as plt
+
+    from sdrlib.engine.diagnose import CONDITIONS, condition_transform
+
+    x = clip[None]
+    positions = np.linspace(0, x.shape[2] - 1, frames).round().astype(int)
+    fig, axes = plt.subplots(len(CONDITIONS), frames, figsize=(1.2 * frames + 1.6, 1.2 * len(CONDITIONS)))
+    for i, condition in enumerate(CONDITIONS):
+        transform = condition_transform(condition, seed)
+        y = x if transform is None else transform(x.clone())
+        for j, t in enumerate(positions):
+            ax = axes[i, j]
+            ax.imshow(y[0, :, t].permute(1, 2, 0).clamp(0, 1).numpy(), interpolation="nearest")
+            _bare(ax)
+            if i == 0:
+                ax.set_title(f"frame {t}", fontsize=8)
+            if j == 0:
+                ax.set_ylabel(condition.replace("_", "\n"), fontsize=8)
+    fig.tight_layout(pad=0.3)
+    return fig
 
 
 def plot_diagnostic(drops: pd.DataFrame, title: str) -> Figure:
@@ -345,9 +422,7 @@ def plot_perturbations(clip: Any, names: list[str] | None = None, seed: int = 0)
             frame = perturb(x, name, level, torch.Generator().manual_seed(seed))[0, :, t]
             ax = axes[i, j]
             ax.imshow(frame.permute(1, 2, 0).clamp(0, 1).numpy(), interpolation="nearest")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.grid(False)
+            _bare(ax)
             if i == 0:
                 ax.set_title("clean" if level == 0 else f"level {level}", fontsize=8)
             if j == 0:

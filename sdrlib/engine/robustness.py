@@ -321,7 +321,7 @@ def run_robustness(
         out_dir: where ``results.csv``, ``table.{csv,md}`` and ``metrics.json`` go (default
             ``runs/<profile>/experiments/robustness``).
         models: rows of the ``table2`` grid to score (default: the profile's
-            ``experiments.robustness_models``, else every ``table2`` model).
+            ``experiments.robustness_models``, else its ``table1_models``: FTCN and SDR).
         perturbations: names from :data:`PERTURBATIONS` (default: profile's
             ``robustness_perturbations``, else all seven).
         levels: levels in 1..5 (default: profile's ``robustness_levels``, else all five).
@@ -337,7 +337,7 @@ def run_robustness(
     prof = profile if isinstance(profile, Profile) else Profile.load(profile)
     specs = grid("table2", prof)
     known = [spec.row for spec in specs]
-    models = list(models or prof.setting("robustness_models", known))
+    models = list(models or prof.setting("robustness_models", prof.setting("table1_models", ["ftcn", "sdr"])))
     unknown = sorted(set(models) - set(known))
     if unknown:
         raise ValueError(f"models {unknown} are not in the table2 grid of profile {prof.name!r}: {known}")
