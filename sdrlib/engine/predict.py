@@ -57,12 +57,16 @@ class VideoPrediction:
 
     @property
     def prob(self) -> float:
-        """The video's score: the probability of its main (largest) track."""
-        return self.tracks[0].prob
+        """The video's score: the highest track probability (one swapped face makes a video fake).
+
+        With the default face pipeline there is one track, the largest face; with ``all_tracks``
+        every face counts, which matters when the swapped face is not the largest (DFDC scenes).
+        """
+        return max(t.prob for t in self.tracks)
 
     @property
     def verdict(self) -> str:
-        return self.tracks[0].verdict
+        return "fake" if self.prob >= self.tracks[0].threshold else "real"
 
     def to_json(self) -> dict[str, Any]:
         return {
