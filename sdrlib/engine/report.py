@@ -50,7 +50,7 @@ def data_label(profile: str | Profile, short: bool = False) -> str:
     """One line naming the data the profile's numbers come from, for table captions and rows."""
     prof = profile if isinstance(profile, Profile) else Profile.load(profile)
     if is_synthetic(prof):
-        more = "" if short else " (ffpp-* stand in for FF++, celebdf for CDF-v2, dfdc for DFDC)"
+        more = "" if short else " (ffpp-df/f2f/fs/nt stand in for FF++, celebdf for CDF-v2, dfdc for DFDC)"
         return f"SynthDF, profile {prof.name}{more}"
     return f"FF++ c23 / Celeb-DF-v2 / DFDC, profile {prof.name}"
 

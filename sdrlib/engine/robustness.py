@@ -18,8 +18,9 @@ are DeeperForensics-1.0's (its ``perturbation/add_distortion_to_video.py``); wha
 
 Every perturbation is a test-time clip transform for
 :func:`sdrlib.engine.evaluate.evaluate_model` (float clips in [0, 1], ``(B, 3, T, H, W)``).
-Evaluations are cached per run and perturbation like the experiment grids' (trained runs are the
-``table2`` grid's; nothing is trained here). Book chapter 'robustness'.
+Evaluations are cached per run and perturbation like the experiment grids'. The runs are the
+``table2`` grid's (trained through that grid when the cache lacks them); nothing else is trained.
+Book chapter 'robustness'.
 """
 
 from __future__ import annotations
