@@ -8,7 +8,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from sdrlib.data import ClipDataset, clips_to_input, generate_synthdf, write_manifest
-from sdrlib.data.clip_dataset import mirror_indices
+from sdrlib.data.tracks import mirror_indices
 
 
 def _numbered(frames: int, size: int = 8, offset: int = 0) -> np.ndarray:

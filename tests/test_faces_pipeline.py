@@ -29,9 +29,9 @@ from sdrlib.data.faces import (
     OutputError,
     VideoError,
     extract_face_tracks,
-    mirror_indices,
     write_face_track,
 )
+from sdrlib.data.tracks import mirror_indices
 from sdrlib.data.video import read_frames, write_video
 
 GREEN = (40, 220, 40)
@@ -133,12 +133,6 @@ def test_short_video_is_mirror_padded_and_says_so(tmp_path, config):
     np.testing.assert_array_equal(track.frames[12], track.frames[10])
     assert track.windows.tolist() == [[0, 32]]
     assert any("mirror-padded" in w for w in track.warnings)
-
-
-def test_mirror_indices():
-    assert mirror_indices(4, 10).tolist() == [0, 1, 2, 3, 2, 1, 0, 1, 2, 3]
-    assert mirror_indices(1, 3).tolist() == [0, 0, 0]
-    assert mirror_indices(5, 3).tolist() == [0, 1, 2, 3, 4]
 
 
 def test_several_faces_largest_by_default_all_on_request(tmp_path, config):

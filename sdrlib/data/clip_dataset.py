@@ -29,21 +29,7 @@ from torch.utils.data import Dataset
 
 from sdrlib.data.domains import domain_mask
 from sdrlib.data.manifest import read_manifest
-from sdrlib.data.tracks import read_track, track_length
-
-
-def mirror_indices(length: int, count: int, start: int = 0) -> np.ndarray:
-    """Indices ``start .. start + count - 1`` folded into ``[0, length)`` by mirroring at both ends.
-
-    Example: ``mirror_indices(3, 7)`` is ``[0, 1, 2, 1, 0, 1, 2]``.
-    """
-    if length < 1:
-        raise ValueError(f"cannot mirror a track of {length} frames")
-    if length == 1:
-        return np.zeros(count, dtype=np.int64)
-    period = 2 * (length - 1)
-    phase = np.arange(start, start + count) % period
-    return np.where(phase < length, phase, period - phase).astype(np.int64)
+from sdrlib.data.tracks import mirror_indices, read_track, track_length
 
 
 def resize_clip(clip: torch.Tensor, size: int) -> torch.Tensor:

@@ -70,3 +70,17 @@ def read_track(path: str | Path, start: int = 0, count: int | None = None) -> np
     if frames.shape[0] == 0:
         raise ValueError(f"{path}: no frame at or after {start}")
     return frames
+
+
+def mirror_indices(length: int, count: int, start: int = 0) -> np.ndarray:
+    """Indices ``start .. start + count - 1`` folded into ``[0, length)`` by mirroring at both ends.
+
+    Example: ``mirror_indices(3, 7)`` is ``[0, 1, 2, 1, 0, 1, 2]``.
+    """
+    if length < 1:
+        raise ValueError(f"cannot mirror a track of {length} frames")
+    if length == 1:
+        return np.zeros(count, dtype=np.int64)
+    period = 2 * (length - 1)
+    phase = np.arange(start, start + count) % period
+    return np.where(phase < length, phase, period - phase).astype(np.int64)

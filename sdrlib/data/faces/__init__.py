@@ -25,7 +25,6 @@ from sdrlib.data.faces.pipeline import (
     FacePipelineConfig,
     FaceTrack,
     extract_face_tracks,
-    mirror_indices,
     write_face_track,
 )
 from sdrlib.data.faces.tracking import Track, box_iou, build_tracks
@@ -55,7 +54,6 @@ __all__ = [
     "fit_similarity",
     "invert_similarity",
     "list_detectors",
-    "mirror_indices",
     "shared_detector",
     "warp_face",
     "window_transforms",

@@ -28,6 +28,7 @@ from sdrlib.data.faces.align import alignment_windows, warp_face, window_transfo
 from sdrlib.data.faces.base import Detections, FaceDetector
 from sdrlib.data.faces.detectors import list_detectors, shared_detector
 from sdrlib.data.faces.tracking import Track, build_tracks
+from sdrlib.data.tracks import mirror_indices
 from sdrlib.data.video.decode import frame_to_rgb, iter_av_frames, normalize_rotation, probe
 from sdrlib.data.video.encode import CONTAINERS, write_video
 from sdrlib.data.video.errors import FaceTooSmallError, NoFaceError, OutputError, VideoError
@@ -163,22 +164,6 @@ class FaceTrack:
             "boxes": np.round(self.boxes, 2).tolist(),
             "landmarks": np.round(self.landmarks, 2).tolist(),
         }
-
-
-def mirror_indices(length: int, target: int) -> np.ndarray:
-    """Positions ``0 .. length-1`` followed by their mirror images (``.., 2, 1, 0, 1, 2 ..``) up to
-    ``target`` positions: the padding of a track shorter than one clip.
-
-    Shape:
-        output: ``(max(length, target),)`` int64.
-    """
-    if length < 1:
-        raise ValueError(f"length must be >= 1, got {length}")
-    if length == 1:
-        return np.zeros(max(1, target), np.int64)
-    period = 2 * (length - 1)
-    phase = np.arange(max(length, target)) % period
-    return np.where(phase < length, phase, period - phase).astype(np.int64)
 
 
 def _detect_keyframes(
