@@ -108,7 +108,8 @@ def test_figure2_and_bar_plots_draw_one_line_or_bar_group_per_series():
     plt.close(fig)
     fig = report.plot_auc_bars(report.auc_summary(long), "t")
     assert len(fig.axes[0].patches) == 3 * 3
-    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["chance", "K = 1", "K = 2", "K = 3"]
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == ["chance", "K = 1", "K = 2", "K = 3"]
     plt.close(fig)
 
 
