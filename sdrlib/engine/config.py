@@ -132,14 +132,32 @@ class RunConfig:
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
+#: Modules that cannot change a trained model or its evaluation: presentation, the command line,
+#: benchmarks and real-video preparation. Editing them keeps the run cache valid.
+PRESENTATION_ONLY = (
+    "cli/",
+    "book/",
+    "bench.py",
+    "data/figures.py",
+    "data/faces/",
+    "data/prepare/",
+    "augment/plots.py",
+    "mi/playground.py",
+    "engine/report.py",
+    "engine/curves.py",
+    "engine/clusters.py",
+    "engine/predict.py",
+)
+
+
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """Hash of every Python source file of ``sdrlib`` (command-line front ends excluded)."""
+    """Hash of the ``sdrlib`` sources that training and evaluation run (see :data:`PRESENTATION_ONLY`)."""
     root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root).as_posix()
-        if rel.startswith("cli/"):
+        if rel.startswith(PRESENTATION_ONLY):
             continue
         digest.update(rel.encode())
         digest.update(path.read_bytes())

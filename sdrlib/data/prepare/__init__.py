@@ -8,10 +8,10 @@ package data (:mod:`sdrlib.data.prepare.splits`); the domain scheme, with FF++'s
 in :mod:`sdrlib.data.domains`. The book chapter on real datasets walks through it.
 """
 
+from sdrlib.data.domains import domain_mask, expand_domains, family
 from sdrlib.data.prepare.celebdf import list_celebdf
 from sdrlib.data.prepare.deepfakebench import ImportReport, list_deepfakebench
 from sdrlib.data.prepare.dfdc import list_dfdc
-from sdrlib.data.domains import domain_mask, expand_domains, family
 from sdrlib.data.prepare.extractors import FaceTrackExtractor, FrameListExtractor
 from sdrlib.data.prepare.ffpp import list_ffpp
 from sdrlib.data.prepare.folder import list_folder
