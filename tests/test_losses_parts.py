@@ -129,3 +129,12 @@ def test_critic_mi_loss_trains_its_critic_and_handles_edge_cases(kind):
         loss_fn(mu[..., :4])
     with pytest.raises(ValueError, match="kind"):
         CriticMILoss("club", 6)
+
+
+def test_symmetric_kl_mean_reduction_is_the_sum_over_latent_dims_divided_by_d():
+    torch.manual_seed(0)
+    mu, sigma = torch.randn(2, 3, 4, 8), torch.rand(2, 3, 4, 8) + 0.1
+    total = symmetric_kl_loss(mu, sigma, reduction="sum")
+    assert torch.allclose(symmetric_kl_loss(mu, sigma, reduction="mean"), total / 8, rtol=1e-6)
+    with pytest.raises(ValueError, match="reduction"):
+        symmetric_kl_loss(mu, sigma, reduction="max")

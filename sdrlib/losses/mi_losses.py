@@ -31,14 +31,18 @@ def branch_pairs(num_branches: int, device: torch.device) -> tuple[torch.Tensor,
     return pairs[0], pairs[1]
 
 
-def symmetric_kl_loss(mu: torch.Tensor, sigma: torch.Tensor, min_sigma: float = MIN_SIGMA) -> torch.Tensor:
+def symmetric_kl_loss(
+    mu: torch.Tensor, sigma: torch.Tensor, min_sigma: float = MIN_SIGMA, reduction: str = "sum"
+) -> torch.Tensor:
     """Eq. 3: mean over branch pairs ``i < j`` of ``1/2 [KL(p_i || p_j) + KL(p_j || p_i)]``.
 
-    ``p_k = N(mu_k, diag sigma_k^2)`` is branch k's posterior for one token. The KL is *summed*
-    over the D latent dimensions (it is the KL between the D-dimensional diagonal Gaussians, so
-    its size grows with D, as in the Multi-View Information Bottleneck) and *averaged* over
-    tokens, clips and pairs. One branch (no pairs) gives exactly 0. Computed in float32 by
-    :func:`sdrlib.mi.gaussian.gaussian_symmetric_kl`, with sigmas floored at ``min_sigma``.
+    ``p_k = N(mu_k, diag sigma_k^2)`` is branch k's posterior for one token. With
+    ``reduction="sum"`` the KL is *summed* over the D latent dimensions (the KL between the
+    D-dimensional diagonal Gaussians, whose size grows with D, as in the Multi-View Information
+    Bottleneck); ``"mean"`` divides it by D (a per-dimension KL, whose weight does not depend on D).
+    Either way it is *averaged* over tokens, clips and pairs. One branch (no pairs) gives exactly
+    0. Computed in float32 by :func:`sdrlib.mi.gaussian.gaussian_symmetric_kl`, with sigmas floored
+    at ``min_sigma``.
 
     Returns:
         Scalar float32 tensor (nats).
@@ -52,11 +56,13 @@ def symmetric_kl_loss(mu: torch.Tensor, sigma: torch.Tensor, min_sigma: float = 
         raise ValueError(
             f"mu and sigma must have the same shape, got {tuple(mu.shape)} and {tuple(sigma.shape)}"
         )
+    if reduction not in ("sum", "mean"):
+        raise ValueError(f"reduction must be 'sum' or 'mean' over the latent dimensions, got {reduction!r}")
     i, j = branch_pairs(mu.shape[1], mu.device)
     if i.numel() == 0:
         return mu.new_zeros((), dtype=torch.float32)
     skl = gaussian_symmetric_kl(mu[:, i], sigma[:, i], mu[:, j], sigma[:, j], min_sigma=min_sigma)
-    return skl.sum(dim=-1).mean()
+    return (skl.sum(dim=-1) if reduction == "sum" else skl.mean(dim=-1)).mean()
 
 
 class CriticMILoss(nn.Module):
