@@ -8,7 +8,6 @@ without a frame count, a clip shorter than one 32-frame clip, a half of a side-b
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 import numpy as np
@@ -23,16 +22,12 @@ from sdrlib.data.faces import (
 )
 from sdrlib.data.video import probe
 
-SHARED = Path(os.environ.get("SDR_SHARED_VIDEOS", Path(__file__).resolve().parents[2] / "shared" / "videos"))
-pytestmark = [
-    pytest.mark.videos,
-    pytest.mark.skipif(not (SHARED / "manifest.csv").is_file(), reason=f"no shared videos at {SHARED}"),
-]
+pytestmark = pytest.mark.videos
 
 
 @pytest.fixture(scope="module")
-def manifest() -> dict[str, dict[str, str]]:
-    with (SHARED / "manifest.csv").open(newline="") as handle:
+def manifest(shared_videos: Path) -> dict[str, dict[str, str]]:
+    with (shared_videos / "manifest.csv").open(newline="") as handle:
         return {row["path"]: row for row in csv.DictReader(handle)}
 
 
@@ -41,9 +36,9 @@ def detector() -> MTCNNDetector:
     return MTCNNDetector(device="cpu", max_side=None)
 
 
-def test_probe_agrees_with_the_manifest(manifest):
+def test_probe_agrees_with_the_manifest(manifest, shared_videos):
     for rel, row in manifest.items():
-        info = probe(SHARED / rel)
+        info = probe(shared_videos / rel)
         assert (info.width, info.height) == (int(row["width"]), int(row["height"])), rel
         assert info.fps == pytest.approx(float(row["fps"]), rel=0.01), rel
         expected = int(row["frames"])
@@ -59,14 +54,14 @@ def test_probe_agrees_with_the_manifest(manifest):
         ("deepfacelive_split/Keanu_Reeves_0_right_fake.mp4", 40, False),
     ],
 )
-def test_real_clips_give_one_aligned_track(rel, max_frames, expect_padded, detector):
+def test_real_clips_give_one_aligned_track(rel, max_frames, expect_padded, detector, shared_videos):
     config = FacePipelineConfig(detect_every=5, max_frames=max_frames, device="cpu")
-    (track,) = extract_face_tracks(SHARED / rel, config, detector=detector)
+    (track,) = extract_face_tracks(shared_videos / rel, config, detector=detector)
     length = 32 if expect_padded else max_frames
     assert track.frames.shape == (length, 224, 224, 3)
     assert track.padded == expect_padded
     assert track.detected.any() and not any("detected in only" in w for w in track.warnings)
-    info = probe(SHARED / rel)
+    info = probe(shared_videos / rel)
     assert track.mean_face_size >= 40 and track.boxes[:, 2].max() <= info.width + 1
     # Every frame's landmarks land near the template: the face sits where the model expects it.
     template = face_template(224, config.scale)

@@ -35,7 +35,17 @@ def test_console_script_and_commands():
     from sdrlib.cli import build_parser
 
     commands = build_parser()._subparsers._group_actions[0].choices
-    for name in ["synth", "train", "evaluate", "diagnose", "experiment", "prepare", "predict", "bench", "reproduce"]:
+    for name in [
+        "synth",
+        "train",
+        "evaluate",
+        "diagnose",
+        "experiment",
+        "prepare",
+        "predict",
+        "bench",
+        "reproduce",
+    ]:
         assert name in commands, name
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -12,10 +11,6 @@ from sdrlib.cli import main
 from sdrlib.data.manifest import read_manifest
 from sdrlib.data.prepare.splits import ffpp_pairs
 from sdrlib.data.video import read_frames, write_video
-
-SHARED_VIDEOS = Path(
-    os.environ.get("SDR_SHARED_VIDEOS", Path(__file__).resolve().parents[2] / "shared" / "videos")
-)
 
 
 def blank_video(path: Path) -> None:
@@ -73,8 +68,7 @@ def test_faceless_videos_fail_cleanly_in_shards_then_merge(tmp_path, capsys):
 
 
 @pytest.mark.videos
-@pytest.mark.skipif(not (SHARED_VIDEOS / "ffpp_icpr2020").is_dir(), reason="shared/videos not present")
-def test_real_pipeline_on_an_ffpp_pair(tmp_path):
+def test_real_pipeline_on_an_ffpp_pair(tmp_path, shared_videos):
     """Two real FF++ videos (real 004 and its NeuralTextures fake 004_982) laid out like FF++."""
     root = tmp_path / "FaceForensics++"
     links = {
@@ -83,7 +77,7 @@ def test_real_pipeline_on_an_ffpp_pair(tmp_path):
     }
     for rel, name in links.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).symlink_to(SHARED_VIDEOS / "ffpp_icpr2020" / name)
+        (root / rel).symlink_to(shared_videos / "ffpp_icpr2020" / name)
     args = [
         "prepare",
         "ffpp",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +15,6 @@ from sdrlib.data.prepare.splits import (
     dfdc_test_subset_3215,
     ffpp_pairs,
     ffpp_split_of,
-)
-
-SHARED_VIDEOS = Path(
-    os.environ.get("SDR_SHARED_VIDEOS", Path(__file__).resolve().parents[2] / "shared" / "videos")
 )
 
 
@@ -178,9 +173,8 @@ def test_folder_labels_from_folder_names_and_refusal(tmp_path):
 
 
 @pytest.mark.videos
-@pytest.mark.skipif(not (SHARED_VIDEOS / "manifest.csv").is_file(), reason="shared/videos not present")
-def test_folder_accepts_the_shared_videos_manifest():
-    items = list_folder(SHARED_VIDEOS)
+def test_folder_accepts_the_shared_videos_manifest(shared_videos):
+    items = list_folder(shared_videos)
     assert len(items) >= 2 and {item.label for item in items} == {0, 1}
 
 
