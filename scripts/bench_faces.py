@@ -6,8 +6,9 @@ Sections (all by default, or pick some with ``--sections``):
   on sampled frames of every shared clip: detection rate per source (fraction of frames with at
   least one face) and milliseconds per frame;
 - ``speed``: ``extract_face_tracks`` (decode + detect + track + align) on the 720p clips for
-  ``detect_every`` N = 1, 2, 5: frames per second, time split, key-frame hit rate, and how far the
-  clip transforms move (crop pixels) compared with detecting on every frame;
+  several ``detect_every`` N and detection sizes (``--speed``, default N = 1, 2, 5, 10 at 640 px and
+  N = 5, 10 at 320 px): frames per second, time split, key-frame hit rate, and how far the clip
+  transforms move (crop pixels) compared with the first setting (every frame at 640 px);
 - ``coverage``: the pipeline with the default configuration on every shared clip: per source, the
   clips that give a track and the fraction of frames the track covers;
 - ``jitter``: per-frame versus clip-level alignment on real clips: frame-to-frame shake of the
@@ -174,13 +175,29 @@ def bench_detectors(root: Path, rows: list[dict], args: argparse.Namespace) -> N
 # ---------------------------------------------------------------- speed
 
 
+def parse_speed_settings(text: str) -> list[tuple[int, int]]:
+    """``"1@640,5@640,10@320"`` -> ``[(1, 640), (5, 640), (10, 320)]`` (detect_every @ max_side)."""
+    settings = []
+    for item in text.split(","):
+        every, _, side = item.strip().partition("@")
+        try:
+            settings.append((int(every), int(side or FacePipelineConfig.max_side)))
+        except ValueError:
+            raise SystemExit(f"--speed: {item!r} is not detect_every@max_side, e.g. 5@640") from None
+    return settings
+
+
 def bench_speed(root: Path, rows: list[dict], args: argparse.Namespace) -> None:
     clips = [r for r in rows if (r["width"], r["height"]) == ("1280", "720")]
     print(f"## speed: extract_face_tracks on {len(clips)} 720p clips, first {args.max_frames} frames\n")
     detector = MTCNNDetector(device=args.device, max_side=None, batch_size=16)
-    results, lines = {}, []
-    for every in (1, 2, 5):
-        config = FacePipelineConfig(detect_every=every, max_frames=args.max_frames, device=args.device)
+    settings = parse_speed_settings(args.speed)
+    reference: dict[str, np.ndarray] = {}
+    lines = []
+    for every, side in settings:
+        config = FacePipelineConfig(
+            detect_every=every, max_side=side, max_frames=args.max_frames, device=args.device
+        )
         frames = wall_sum = cpu_sum = 0.0
         detected = keys = 0
         transforms = {}
@@ -193,19 +210,20 @@ def bench_speed(root: Path, rows: list[dict], args: argparse.Namespace) -> None:
             checked = (track.frame_indices % every == 0) | (track.frame_indices == track.frame_indices.max())
             keys += int(checked.sum())
             transforms[row["path"]] = track.transforms
-        results[every] = transforms
         drift = "-"
-        if every != 1:
+        if not reference:
+            reference = transforms  # the first setting is the reference of the "crop shift" column
+        else:
             template = face_template(config.size, config.scale)
             moves = []
             for path, mats in transforms.items():
-                for ref, other in zip(results[1][path], mats, strict=True):
+                for ref, other in zip(reference[path], mats, strict=True):
                     back = apply_transform(invert_similarity(ref), template)
                     moves.append(np.linalg.norm(apply_transform(other, back) - template, axis=1).mean())
             drift = f"{np.mean(moves):.2f} / {np.max(moves):.2f}"
         lines.append(
             [
-                f"N={every}",
+                f"N={every}, max_side {side}",
                 frames / wall_sum,
                 1000 * wall_sum / frames,
                 1000 * cpu_sum / frames,
@@ -215,12 +233,12 @@ def bench_speed(root: Path, rows: list[dict], args: argparse.Namespace) -> None:
         )
     table(
         [
-            "detect_every",
+            "setting",
             "frames/s",
             "wall ms/frame",
             "CPU ms/frame",
             "key frames with the face",
-            "crop shift vs N=1 (mean / max px)",
+            "crop shift vs the first setting (mean / max px)",
         ],
         lines,
     )
@@ -230,6 +248,8 @@ def bench_speed(root: Path, rows: list[dict], args: argparse.Namespace) -> None:
     _, wall_full, _ = timed(lambda: sum(1 for _ in iter_frames(path, count=n)))
     batch = read_frames(path, count=16, max_side=640)
     _, wall_det, _ = timed(detector.detect, batch)
+    small = read_frames(path, count=16, max_side=320)
+    _, wall_det_small, _ = timed(detector.detect, small)
     full = read_frames(path, count=16)
     matrix = np.array([[0.8, 0.0, -300.0], [0.0, 0.8, -100.0]])
     _, wall_warp, _ = timed(lambda: [warp_face(f, matrix, 224) for f in full])
@@ -239,6 +259,7 @@ def bench_speed(root: Path, rows: list[dict], args: argparse.Namespace) -> None:
             ["decode + RGB at max side 640", 1000 * wall_small / n],
             ["decode + RGB at full size", 1000 * wall_full / n],
             ["MTCNN on a 640 x 360 frame (batch 16)", 1000 * wall_det / 16],
+            ["MTCNN on a 320 x 180 frame (batch 16)", 1000 * wall_det_small / 16],
             ["warp to 224 x 224", 1000 * wall_warp / 16],
         ],
     )
@@ -248,9 +269,13 @@ def bench_speed(root: Path, rows: list[dict], args: argparse.Namespace) -> None:
 
 
 def bench_coverage(root: Path, rows: list[dict], args: argparse.Namespace) -> None:
-    print(f"## coverage: default config (detect_every=5), first {args.max_frames} frames of every clip\n")
+    print(
+        f"## coverage: detect_every=5, max_side {args.max_side}, first {args.max_frames} frames of every clip\n"
+    )
     detector = MTCNNDetector(device=args.device, max_side=None, batch_size=16)
-    config = FacePipelineConfig(max_frames=args.max_frames, device=args.device, min_score=args.min_score)
+    config = FacePipelineConfig(
+        max_frames=args.max_frames, device=args.device, min_score=args.min_score, max_side=args.max_side
+    )
     print(f"min_score {config.min_score}\n")
     per = defaultdict(lambda: {"clips": 0, "ok": 0, "covered": 0.0, "frames": 0, "multi": 0, "errors": []})
     for row in rows:
@@ -450,9 +475,16 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=None, help="pin to the first N CPUs (Linux)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--max-frames", type=int, default=150, help="frames per clip for speed/coverage")
+    parser.add_argument(
+        "--speed",
+        default="1@640,2@640,5@640,10@640,5@320,10@320",
+        help="speed: comma list of detect_every@max_side settings; the first is the shift reference",
+    )
     parser.add_argument("--stride", type=int, default=10, help="detectors: sample every N-th frame")
     parser.add_argument("--samples", type=int, default=30, help="detectors: frames per clip")
-    parser.add_argument("--max-side", type=int, default=640, help="detectors: longer side of the frames")
+    parser.add_argument(
+        "--max-side", type=int, default=640, help="detectors/coverage: longer side of the detection frames"
+    )
     parser.add_argument("--skip-facenet", action="store_true", help="detectors: leave out facenet-pytorch")
     parser.add_argument(
         "--min-score", type=float, default=FacePipelineConfig.min_score, help="coverage: min_score"
