@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from torch.utils.data import DataLoader
 
 from sdrlib.data import ClipDataset, clips_to_input, generate_synthdf, write_manifest
-from sdrlib.data.tracks import mirror_indices
+from sdrlib.data.manifest import read_manifest
+from sdrlib.data.tracks import alignment_windows, clip_start_ranges, eval_clip_starts, mirror_indices
 
 
 def _numbered(frames: int, size: int = 8, offset: int = 0) -> np.ndarray:
@@ -169,3 +171,49 @@ def test_ffpp_manipulation_domains_include_the_shared_reals(tmp_path):
     assert sorted(ds.videos["video_id"]) == ["v0", "v1", "v2"]
     both = ClipDataset(tmp_path, split="test", clip_len=4, mode="eval", domains=["ffpp-df", "ffpp-nt"])
     assert sorted(both.videos["video_id"]) == ["v0", "v1", "v2", "v3"]  # each real once
+
+
+def test_clip_starts_respect_alignment_windows():
+    # 100 frames aligned per 32 (windows [0, 32), [32, 64), [64, 100)), clips of 16 frames.
+    assert clip_start_ranges(100, 16, 32).tolist() == [[0, 16], [32, 48], [64, 84]]
+    assert eval_clip_starts(100, 16, 32).tolist() == [0, 16, 32, 48, 64, 80]
+    assert eval_clip_starts(100, 32, 32).tolist() == [0, 32, 64]
+    # No windows known, or windows too short to hold a clip: any start that fits.
+    assert clip_start_ranges(100, 16).tolist() == [[0, 84]]
+    assert clip_start_ranges(100, 16, 1).tolist() == [[0, 84]]
+    assert eval_clip_starts(13, 4).tolist() == [0, 4, 8]
+    # Shorter than a clip: one mirror-padded clip at 0.
+    assert clip_start_ranges(3, 4, 32).tolist() == [[0, 0]]
+    assert eval_clip_starts(3, 4, 32).tolist() == [0]
+
+
+def test_training_clips_never_cross_an_alignment_window(tmp_path):
+    root = _dataset_dir(tmp_path, {"a": 100, "b": 70})
+    manifest = read_manifest(root)
+    manifest["align_len"] = 32
+    write_manifest(root, manifest)
+    data = ClipDataset(root, split="train", clip_len=16, mode="train", seed=3)
+    windows = {"v/a": alignment_windows(100, 32), "v/b": alignment_windows(70, 32)}
+    seen = {"v/a": set(), "v/b": set()}
+    for epoch in range(400):
+        data.set_epoch(epoch)
+        for item in (data[0], data[1]):
+            start = item["start"]
+            inside = [(lo <= start and start + 16 <= hi) for lo, hi in windows[item["video_id"]].tolist()]
+            assert any(inside), (item["video_id"], start)
+            seen[item["video_id"]].add(start)
+    # Every allowed start is drawn: [0, 16] u [32, 48] u [64, 84] for a, [0, 16] u [32, 54] for b.
+    assert seen["v/a"] == set(range(0, 17)) | set(range(32, 49)) | set(range(64, 85))
+    assert seen["v/b"] == set(range(0, 17)) | set(range(32, 55))
+    evaluation = ClipDataset(root, split="train", clip_len=16, mode="eval")
+    assert [evaluation[i]["start"] for i in range(len(evaluation))] == [0, 16, 32, 48, 64, 80, 0, 16, 32, 48]
+
+
+def test_windows_shorter_than_a_clip_warn(tmp_path):
+    root = _dataset_dir(tmp_path, {"a": 40, "b": 40})
+    manifest = read_manifest(root)
+    manifest["align_len"] = [1, pd.NA]
+    write_manifest(root, manifest)
+    with pytest.warns(UserWarning, match="1 of 2 tracks were aligned in windows shorter than a clip"):
+        data = ClipDataset(root, clip_len=8, mode="train")
+    assert len(data) == 2

@@ -79,6 +79,8 @@ def test_tracks_of_one_video_share_its_id(tmp_path):
         ({"frames": 0}, "frames must be an integer >= 1"),
         ({"track": -1}, "track must be an integer >= 0"),
         ({"fps": "fast"}, "fps must be a number"),
+        ({"align_len": 0}, "align_len must be an integer >= 1"),
+        ({"align_len": "32 frames"}, "align_len must be an integer"),
     ],
 )
 def test_bad_rows_are_named(tmp_path, change, message):

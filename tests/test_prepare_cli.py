@@ -104,5 +104,7 @@ def test_real_pipeline_on_an_ffpp_pair(tmp_path, shared_videos):
     assert manifest["split"].tolist() == ["val", "val"]
     fake = manifest.loc["ffpp/c23/NeuralTextures/004_982"]
     assert (fake["label"], fake["domain"], fake["frames"]) == (1, "ffpp-nt", 16)
+    # one transform per 8 frames (clip_len): training clips will stay inside those windows
+    assert manifest["align_len"].tolist() == [8, 8]
     assert read_frames(tmp_path / "out" / fake["path"]).shape == (16, 64, 64, 3)
     assert main(args) == 0  # resumed: nothing left to do

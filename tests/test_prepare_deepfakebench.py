@@ -121,6 +121,7 @@ def test_import_writes_tracks_in_frame_order(dfb, tmp_path):
     row = manifest.loc["ffpp/c23/Deepfakes/953_974"]
     track = np.load(tmp_path / "out" / row["path"])
     assert track.shape == (4, 8, 8, 3) and row["frames"] == 4
+    assert row["align_len"] == 1  # DeepfakeBench crops are aligned frame by frame
     assert track[:, 0, 0, 0].tolist() == [100, 101, 102, 103]
     assert not (tmp_path / "out" / (row["path"] + ".json")).exists()
 

@@ -23,7 +23,9 @@ from sdrlib.data.prepare import (
     merge_shards,
     prepare,
 )
+from sdrlib.data.prepare.runner import align_len_of
 from sdrlib.data.prepare.splits import celebdf_test_list, dfdc_test_subset_3215, ffpp_pairs
+from sdrlib.data.tracks import alignment_windows
 from sdrlib.data.video import probe, read_frames, write_video
 
 T, SIZE, CROP = 12, 64, 32
@@ -133,6 +135,7 @@ def test_ffpp_tracks_manifest_failures_and_resume(raw, tmp_path):
     assert (fake["identity"], fake["source_identity"], fake["track"], fake["frames"]) == (a, b, "0", str(T))
     assert fake["source"] == f"manipulated_sequences/Deepfakes/c23/videos/{a}_{b}.mp4"
     assert float(fake["fps"]) == pytest.approx(25.0)
+    assert fake["align_len"] == ""  # these tracks carry no alignment windows
     assert fake["path"] == f"tracks/ffpp/c23/Deepfakes/{a}_{b}.t0.npy"
     assert np.load(tmp_path / fake["path"]).shape == (T, CROP, CROP, 3)
     assert rows[f"ffpp/c23/real/{a}"]["label"] == "0" and rows[f"ffpp/c23/real/{a}"]["domain"] == "ffpp"
@@ -224,3 +227,15 @@ def test_shard_parsing():
     for bad in ("8/8", "1", "a/b", "-1/2"):
         with pytest.raises(ValueError, match="shard"):
             Shard.parse(bad)
+
+
+def test_align_len_is_read_from_the_windows():
+    frames = np.zeros((70, 4, 4, 3), np.uint8)
+    pipeline_like = FakeTrack(frames, 25.0, 0)
+    assert align_len_of(pipeline_like) is None  # no windows attribute
+    pipeline_like.windows = alignment_windows(70, 32)
+    assert align_len_of(pipeline_like) == 32
+    pipeline_like.windows = alignment_windows(70, 100)  # one window: the whole track
+    assert align_len_of(pipeline_like) == 70
+    pipeline_like.windows = np.array([[0, 10], [10, 70]])  # not alignment_windows' layout
+    assert align_len_of(pipeline_like) is None

@@ -10,6 +10,10 @@ is a window of ``clip_len`` consecutive frames:
 - ``mode="eval"``: every non-overlapping window of every track (a trailing remainder shorter than
   a clip is dropped); video-level scores average them.
 
+Real tracks are aligned with one transform per window of ``align_len`` frames (manifest column,
+written by ``sdr prepare``): clips then never cross a window boundary, where the crop jumps
+(:func:`sdrlib.data.tracks.clip_start_ranges`). SynthDF tracks have no such windows.
+
 A track shorter than ``clip_len`` is padded by mirroring (frames 0 1 2 1 0 1 ...). Clips leave the
 loader as uint8 ``(T, H, W, 3)``; :func:`sdrlib.data.normalize.clips_to_input` normalises them on
 the device. The book chapter 'Data' walks through it.
@@ -17,6 +21,7 @@ the device. The book chapter 'Data' walks through it.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -29,7 +34,13 @@ from torch.utils.data import Dataset
 
 from sdrlib.data.domains import domain_mask
 from sdrlib.data.manifest import read_manifest
-from sdrlib.data.tracks import mirror_indices, read_track, track_length
+from sdrlib.data.tracks import (
+    clip_start_ranges,
+    eval_clip_starts,
+    mirror_indices,
+    read_track,
+    track_length,
+)
 
 
 def resize_clip(clip: torch.Tensor, size: int) -> torch.Tensor:
@@ -168,28 +179,59 @@ class ClipDataset(Dataset):
             raise ValueError(f"empty face track: {table.loc[table['frames'] < 1, 'path'].iloc[0]}")
         return table
 
+    def _align_lens(self) -> list[int | None]:
+        """Each track's alignment window (``align_len`` column), None where unknown; warns when
+        windows shorter than a clip make clips cross alignment boundaries."""
+        if "align_len" not in self.videos.columns:
+            return [None] * len(self.videos)
+        values = [None if pd.isna(v) else int(v) for v in self.videos["align_len"]]
+        short = sum(v is not None and v < self.clip_len for v in values)
+        if short:
+            warnings.warn(
+                f"{short} of {len(values)} tracks were aligned in windows shorter than a clip "
+                f"({self.clip_len} frames; e.g. per-frame aligned crops): their clips cross alignment "
+                "windows, whose transform changes may look like temporal artifacts",
+                stacklevel=3,
+            )
+        return values
+
     def _build_items(self) -> None:
         lengths = self.videos["frames"].to_numpy()
+        aligns = self._align_lens()
         if self.mode == "train":
-            counts = np.ones(len(lengths), dtype=np.int64)
+            self._train_ranges = [
+                clip_start_ranges(int(n), self.clip_len, a) for n, a in zip(lengths, aligns, strict=True)
+            ]
+            per_track = [np.zeros(1, np.int64) for _ in lengths]
         else:
-            counts = np.maximum(1, lengths // self.clip_len)
+            per_track = [
+                eval_clip_starts(int(n), self.clip_len, a) for n, a in zip(lengths, aligns, strict=True)
+            ]
+        counts = np.array([len(starts) for starts in per_track], dtype=np.int64)
         self.videos["n_items"] = counts
         self.item_track = np.repeat(np.arange(len(lengths)), counts)
-        first = np.cumsum(counts) - counts
-        window = np.arange(len(self.item_track)) - np.repeat(first, counts)
-        self._eval_start = window * self.clip_len
+        self._eval_start = np.concatenate(per_track)
         self.labels = self.videos["label"].to_numpy(dtype=np.int64)[self.item_track]
 
     def set_epoch(self, epoch: int) -> None:
-        """Draw this epoch's training windows (deterministic given ``seed`` and ``epoch``)."""
+        """Draw this epoch's training windows (deterministic given ``seed`` and ``epoch``).
+
+        Each track's clip starts uniformly among the starts whose clip fits in the track and, when
+        the track's alignment windows are known (``align_len``), inside one window.
+        """
         self.epoch = int(epoch)
         if self.mode == "eval":
             self.starts = self._eval_start
             return
-        room = np.maximum(0, self.videos["frames"].to_numpy() - self.clip_len) + 1
         rng = np.random.default_rng([self.seed, self.epoch])
-        self.starts = np.floor(rng.random(len(room)) * room).astype(np.int64)[self.item_track]
+        draws = rng.random(len(self._train_ranges))
+        starts = np.empty(len(self._train_ranges), np.int64)
+        for track, (ranges, draw) in enumerate(zip(self._train_ranges, draws, strict=True)):
+            sizes = ranges[:, 1] - ranges[:, 0] + 1
+            offset = int(np.floor(draw * sizes.sum()))
+            which = int(np.searchsorted(np.cumsum(sizes), offset, side="right"))
+            starts[track] = ranges[which, 0] + offset - (sizes[:which].sum() if which else 0)
+        self.starts = starts[self.item_track]
 
     def __len__(self) -> int:
         return len(self.item_track)

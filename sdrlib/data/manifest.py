@@ -5,7 +5,9 @@ is the full specification). Required columns: ``path`` (relative to the director
 (1 = fake, 0 = real), ``video_id`` (unique within the directory, together with ``track``),
 ``split`` (train, val or test) and ``domain``. Optional: ``frames`` (track length, saves probing),
 ``identity``, ``source_identity``, ``method``, ``track`` (face-track index, default 0), ``fps``,
-``source`` (the original video). Other columns are kept as they are.
+``source`` (the original video), ``align_len`` (the track was aligned with one transform per window
+of this many frames, see :func:`sdrlib.data.tracks.alignment_windows`; clips then stay inside one
+window). Other columns are kept as they are.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "track",
     "fps",
     "source",
+    "align_len",
 )
 SPLIT_NAMES: tuple[str, ...] = ("train", "val", "test")
 
@@ -59,7 +62,7 @@ def _parse_int(value: str, column: str, where: str, minimum: int) -> int:
 def validate_manifest(
     frame: pd.DataFrame, root: str | Path, source: str = MANIFEST_NAME, check_paths: bool = True
 ) -> pd.DataFrame:
-    """Check a manifest table and return it with typed columns (label, track, frames, fps).
+    """Check a manifest table and return it with typed columns (label, track, frames, fps, align_len).
 
     Args:
         frame: the table, all values as read from CSV (strings).
@@ -69,7 +72,7 @@ def validate_manifest(
 
     Raises:
         ManifestError: a missing column, an empty required value, a label not in {0, 1}, an unknown
-            split, an absolute or missing path, a bad ``frames``/``track``/``fps``, or a repeated
+            split, an absolute or missing path, a bad ``frames``/``track``/``fps``/``align_len``, or a repeated
             ``(video_id, track)``; the message names the row.
     """
     root = Path(root)
@@ -83,7 +86,7 @@ def validate_manifest(
     frame = frame.copy()
     for column in frame.columns:
         frame[column] = frame[column].astype(str).str.strip()
-    labels, tracks, lengths, rates = [], [], [], []
+    labels, tracks, lengths, rates, windows = [], [], [], [], []
     seen: dict[tuple[str, int], int] = {}
     for row, record in enumerate(frame.to_dict("records"), start=1):
         video_id = record["video_id"]
@@ -112,6 +115,10 @@ def validate_manifest(
             lengths.append(
                 _parse_int(record["frames"], "frames", where, 1) if record["frames"] != "" else None
             )
+        if "align_len" in frame.columns:
+            windows.append(
+                _parse_int(record["align_len"], "align_len", where, 1) if record["align_len"] != "" else None
+            )
         if "fps" in frame.columns and record["fps"] != "":
             try:
                 rates.append(float(record["fps"]))
@@ -125,6 +132,8 @@ def validate_manifest(
         frame["frames"] = pd.array(lengths, dtype="Int64")
     if "fps" in frame.columns:
         frame["fps"] = rates
+    if "align_len" in frame.columns:
+        frame["align_len"] = pd.array(windows, dtype="Int64")
     return frame
 
 
@@ -136,7 +145,8 @@ def read_manifest(root: str | Path) -> pd.DataFrame:
 
     Returns:
         one row per face track; ``label`` and ``track`` as int (``track`` is 0 when the column is
-        absent), ``frames`` as a nullable int, ``fps`` as float, every other column as str.
+        absent), ``frames`` and ``align_len`` as nullable ints, ``fps`` as float, every other
+        column as str.
 
     Raises:
         FileNotFoundError: no manifest there.

@@ -1,8 +1,15 @@
-"""Reading face tracks: uint8 ``(T, H, W, 3)`` frames from a ``.npy`` file or a video file.
+"""Face tracks: reading their frames, and where clips may start in them.
 
-A face track is the sequence of aligned face crops of one face in one video. ``.npy`` tracks are
-memory-mapped, so reading a window costs only that window. Video tracks are decoded by
-:mod:`sdrlib.data.video` (imported when first needed, to keep this module light).
+A face track is the sequence of aligned face crops of one face in one video, stored as uint8
+``(T, H, W, 3)`` frames in a ``.npy`` file or a video file. ``.npy`` tracks are memory-mapped, so
+reading a window costs only that window. Video tracks are decoded by :mod:`sdrlib.data.video`
+(imported when first needed, to keep this module light).
+
+The real-video pipeline aligns a track with ONE similarity per window of ``align_len``
+consecutive frames (:func:`alignment_windows`, SDR_SPEC section 4): the crop jumps where one
+window's transform hands over to the next. A clip that spans such a boundary carries a jump that
+is not in the video, so :func:`clip_start_ranges` and :func:`eval_clip_starts` keep clips inside
+one window (the book chapter 'Data' shows the windows).
 """
 
 from __future__ import annotations
@@ -84,3 +91,61 @@ def mirror_indices(length: int, count: int, start: int = 0) -> np.ndarray:
     period = 2 * (length - 1)
     phase = np.arange(start, start + count) % period
     return np.where(phase < length, phase, period - phase).astype(np.int64)
+
+
+def alignment_windows(length: int, clip_len: int) -> np.ndarray:
+    """Split ``length`` consecutive frames into alignment windows of ``clip_len`` frames.
+
+    A last partial window shorter than ``clip_len`` joins the previous one (so that window has
+    between ``clip_len`` and ``2 * clip_len - 1`` frames): every run of ``clip_len`` consecutive
+    frames that starts at a multiple of ``clip_len``, and the last ``clip_len`` frames, then lie in
+    one window with one transform. A track shorter than ``clip_len`` is one window.
+
+    Shape:
+        output: ``(W, 2)`` int64 ``[start, end)`` positions.
+    """
+    if length < 1 or clip_len < 1:
+        raise ValueError(f"length and clip_len must be >= 1, got {length} and {clip_len}")
+    starts = list(range(0, length, clip_len))
+    if len(starts) > 1 and length - starts[-1] < clip_len:
+        starts.pop()
+    ends = starts[1:] + [length]
+    return np.array(list(zip(starts, ends, strict=True)), dtype=np.int64).reshape(-1, 2)
+
+
+def _clip_windows(length: int, clip_len: int, align_len: int | None) -> np.ndarray:
+    """The windows clips must stay inside: the alignment windows when every one can hold a clip
+    (``align_len >= clip_len``), else the whole track (no known or no usable constraint)."""
+    if align_len is None or align_len < clip_len or length < clip_len:
+        return np.array([[0, length]], dtype=np.int64)
+    return alignment_windows(length, align_len)
+
+
+def clip_start_ranges(length: int, clip_len: int, align_len: int | None = None) -> np.ndarray:
+    """First frames a training clip may start at: ``[low, high]`` ranges, both ends included.
+
+    With ``align_len`` (the track's alignment window, ``>= clip_len``) a clip never crosses a
+    window boundary; without it any start that fits is allowed. A track shorter than the clip
+    gives ``[[0, 0]]`` (it is mirror-padded).
+
+    Shape:
+        output: ``(R, 2)`` int64.
+    """
+    windows = _clip_windows(length, clip_len, align_len)
+    highs = np.maximum(windows[:, 1] - clip_len, windows[:, 0])
+    return np.stack([windows[:, 0], highs], axis=1)
+
+
+def eval_clip_starts(length: int, clip_len: int, align_len: int | None = None) -> np.ndarray:
+    """First frames of the evaluation clips: non-overlapping clips from the start of each window
+    (a window's remainder shorter than a clip is dropped; a track shorter than a clip gives one,
+    mirror-padded, clip at 0).
+
+    Shape:
+        output: ``(N,)`` int64, ``N >= 1``.
+    """
+    windows = _clip_windows(length, clip_len, align_len)
+    starts = [
+        start + clip_len * np.arange(max(1, (end - start) // clip_len)) for start, end in windows.tolist()
+    ]
+    return np.concatenate(starts).astype(np.int64)

@@ -16,7 +16,9 @@ _REGISTRY: dict[str, Callable[..., nn.Module]] = {}
 _DESCRIPTIONS: dict[str, str] = {}
 
 
-def register_model(name: str, description: str = "") -> Callable[[Callable[..., nn.Module]], Callable[..., nn.Module]]:
+def register_model(
+    name: str, description: str = ""
+) -> Callable[[Callable[..., nn.Module]], Callable[..., nn.Module]]:
     """Decorator registering ``factory`` under ``name`` (names are unique)."""
 
     def wrap(factory: Callable[..., nn.Module]) -> Callable[..., nn.Module]:

@@ -9,7 +9,6 @@ the book chapter on data preparation explains the choices, ``docs/faces.md`` the
 
 from sdrlib.data.faces.align import (
     ARCFACE_TEMPLATE_112,
-    alignment_windows,
     apply_transform,
     face_template,
     fit_similarity,
@@ -28,6 +27,7 @@ from sdrlib.data.faces.pipeline import (
     write_face_track,
 )
 from sdrlib.data.faces.tracking import Track, box_iou, build_tracks
+from sdrlib.data.tracks import alignment_windows
 from sdrlib.data.video.errors import FaceTooSmallError, InputError, NoFaceError, OutputError, VideoError
 
 __all__ = [

@@ -88,26 +88,6 @@ def apply_transform(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
     return points @ matrix[:, :2].T + matrix[:, 2]
 
 
-def alignment_windows(length: int, clip_len: int) -> np.ndarray:
-    """Split ``length`` consecutive frames into alignment windows of ``clip_len`` frames.
-
-    A last partial window shorter than ``clip_len`` joins the previous one (so that window has
-    between ``clip_len`` and ``2 * clip_len - 1`` frames): every run of ``clip_len`` consecutive
-    frames that starts at a multiple of ``clip_len``, and the last ``clip_len`` frames, then lie in
-    one window with one transform. A track shorter than ``clip_len`` is one window.
-
-    Shape:
-        output: ``(W, 2)`` int64 ``[start, end)`` positions.
-    """
-    if length < 1 or clip_len < 1:
-        raise ValueError(f"length and clip_len must be >= 1, got {length} and {clip_len}")
-    starts = list(range(0, length, clip_len))
-    if len(starts) > 1 and length - starts[-1] < clip_len:
-        starts.pop()
-    ends = starts[1:] + [length]
-    return np.array(list(zip(starts, ends, strict=True)), dtype=np.int64).reshape(-1, 2)
-
-
 def invert_similarity(matrix: np.ndarray) -> np.ndarray:
     """Inverse of a ``(2, 3)`` affine matrix (crop pixels -> frame pixels and back).
 

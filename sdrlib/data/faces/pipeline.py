@@ -24,11 +24,11 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from sdrlib.config import ConfigError
-from sdrlib.data.faces.align import alignment_windows, warp_face, window_transforms
+from sdrlib.data.faces.align import warp_face, window_transforms
 from sdrlib.data.faces.base import Detections, FaceDetector
 from sdrlib.data.faces.detectors import list_detectors, shared_detector
 from sdrlib.data.faces.tracking import Track, build_tracks
-from sdrlib.data.tracks import mirror_indices
+from sdrlib.data.tracks import alignment_windows, mirror_indices
 from sdrlib.data.video.decode import frame_to_rgb, iter_av_frames, normalize_rotation, probe
 from sdrlib.data.video.encode import CONTAINERS, write_video
 from sdrlib.data.video.errors import FaceTooSmallError, NoFaceError, OutputError, VideoError

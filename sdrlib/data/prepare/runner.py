@@ -45,6 +45,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from sdrlib.data.prepare.items import VideoItem, check_unique, track_relpath
+from sdrlib.data.tracks import alignment_windows
 from sdrlib.data.video.errors import InputError
 from sdrlib.utils.io import atomic_open, atomic_write_json
 
@@ -158,6 +159,20 @@ def _remove_stale_tracks(out_dir: Path, item: VideoItem, ext: str) -> None:
             path.unlink()
 
 
+def align_len_of(track: TrackLike) -> int | None:
+    """The ``align_len`` manifest value of a track: the window length its ``windows`` were cut with
+    by :func:`~sdrlib.data.tracks.alignment_windows`, or None (no ``windows``, or another layout)."""
+    windows = getattr(track, "windows", None)
+    length = int(np.asarray(track.frames).shape[0])
+    if windows is None or len(windows) == 0:
+        return None
+    windows = np.asarray(windows, np.int64)
+    candidate = int(windows[0, 1] - windows[0, 0])
+    if candidate < 1 or not np.array_equal(alignment_windows(length, candidate), windows):
+        return None
+    return candidate
+
+
 def _row(item: VideoItem, track: TrackLike, path: str) -> dict[str, Any]:
     return {
         "path": path,
@@ -172,6 +187,7 @@ def _row(item: VideoItem, track: TrackLike, path: str) -> dict[str, Any]:
         "track": int(track.track_id),
         "fps": float(track.fps),
         "source": item.source_rel,
+        "align_len": align_len_of(track),
     }
 
 
