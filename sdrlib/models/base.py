@@ -64,7 +64,12 @@ class VideoModel(nn.Module):
         formats = {5: torch.channels_last_3d, 4: torch.channels_last}
         for param in self.parameters():
             if param.dim() in formats:
-                param.data = param.data.contiguous(memory_format=formats[param.dim()])
+                # ``empty_like`` spells the channels-last strides out even for 1x1x1 kernels, whose
+                # two layouts coincide in memory (``contiguous`` would keep the NCDHW strides): their
+                # gradients come back with those strides, so DDP's buckets, built from the
+                # parameters' strides, match them (no "grad strides do not match" copies).
+                fmt = formats[param.dim()]
+                param.data = torch.empty_like(param.data, memory_format=fmt).copy_(param.data)
         return self
 
 
