@@ -273,6 +273,23 @@ def _failing_cell(executed: Path, cell_index: int) -> tuple[int, str]:
     return cell_index - injected, first_line
 
 
+@contextlib.contextmanager
+def _local_kernel_config() -> Iterator[Any]:
+    """Kernel-manager settings for one notebook: IPC sockets in a private temporary folder.
+
+    The kernel runs on this machine, so Unix sockets are enough; over the default TCP transport
+    without encryption, ipykernel >= 7 prints a security warning at every kernel start. The socket
+    path is absolute (a relative one would be resolved against the kernel's working directory) and
+    short (Unix socket paths are limited to about 100 bytes).
+    """
+    import tempfile
+
+    from traitlets.config import Config
+
+    with tempfile.TemporaryDirectory(prefix="sdr-kernel-") as folder:
+        yield Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(folder, "k")}})
+
+
 def _execute(
     book_root: Path,
     doc: TocDocument,
@@ -288,7 +305,7 @@ def _execute(
 
     executed.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with _kernel_environment(profile):
+        with _kernel_environment(profile), _local_kernel_config() as kernel_config:
             papermill.execute_notebook(
                 str(book_root / doc.path),
                 str(executed),
@@ -296,6 +313,7 @@ def _execute(
                 kernel_name=kernel,
                 cwd=str(executed.parent),
                 progress_bar=progress,
+                config=kernel_config,
             )
     except PapermillExecutionError as err:
         index, first_line = _failing_cell(executed, err.cell_index)
