@@ -111,3 +111,16 @@ def test_grid_overrides_apply_to_one_grid_only(micro_profile):
     t1 = micro_profile.run_config(grid("table1", micro_profile)[0], 0)
     t2 = micro_profile.run_config(grid("table2", micro_profile)[0], 0)
     assert t1.train.steps == 1 and t2.train.steps == 2
+
+
+def test_grid_seeds_give_one_grid_more_seeds(micro_profile, tmp_path):
+    micro_profile.experiments["table2_models"] = ["ftcn"]
+    micro_profile.experiments["grid_seeds"] = {"baselines": [0, 1]}
+    assert experiments.grid_seeds("baselines", micro_profile) == [0, 1]
+    assert experiments.grid_seeds("table3", micro_profile) == [0]
+    result = run_experiment("baselines", micro_profile, tmp_path / "b", progress=False)
+    assert sorted(result.long["seed"].unique()) == [0, 1] and len(result.runs) == 2
+    assert " ± " in result.table.loc[0, "CDF"]  # mean ± std over the two seeds
+    micro_profile.experiments["grid_seeds"] = {"baselines": [1, 1]}
+    with pytest.raises(ConfigError, match="repeat"):
+        experiments.grid_seeds("baselines", micro_profile)
