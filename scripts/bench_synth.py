@@ -1,9 +1,11 @@
-"""Speed of the SynthDF generator: the `tiny` data set end to end, and one pair per domain.
+"""Speed of the SynthDF generator: the data sets of the profiles end to end, and one pair per domain.
 
-Prints the wall-clock and CPU time of ``generate_synthdf`` for the tiny data set (all six domains,
-16/8/8 real videos per split and as many fakes, 16 x 64 x 64), then the time to render one
-real/fake pair of each domain at a chosen size. With ``--figures DIR`` it also saves the data
-chapter's three pictures of that data set as PNG files (how ``docs/figures/`` is made).
+Prints the wall-clock and CPU time of ``generate_synthdf`` for the data set of the ``tiny``
+profile exactly as ``configs/tiny.yaml`` asks for it (all six domains, the profile's videos per
+split, frames and size), then for a larger CPU set (16/8/8 real videos per split and as many fakes,
+16 x 64 x 64, the data chapter's pictures), then the time to render one real/fake pair of each
+domain at a chosen size. With ``--figures DIR`` it also saves the data chapter's three pictures of
+the 64-pixel set as PNG files (how ``docs/figures/`` is made).
 
     .venv/bin/python scripts/bench_synth.py
     .venv/bin/python scripts/bench_synth.py --size 224 --frames 32 --pairs 1
@@ -19,19 +21,23 @@ import time
 from pathlib import Path
 
 from sdrlib.data.synthetic import SYNTHDF_DOMAINS, generate_synthdf, get_domain, render_pair
+from sdrlib.engine.experiments import Profile
 
 
 def _folder_mib(root: Path) -> float:
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) / 2**20
 
 
-def bench_dataset(out: Path, n: dict[str, int], frames: int, size: int, workers: int) -> Path:
+def bench_dataset(
+    out: Path, n: dict[str, int], frames: int | dict[str, int], size: int, workers: int, seed: int = 0
+) -> Path:
     wall, cpu = time.perf_counter(), time.process_time()
-    generate_synthdf(out, SYNTHDF_DOMAINS, n, frames, size, progress=False, workers=workers)
+    generate_synthdf(out, SYNTHDF_DOMAINS, n, frames, size, seed, progress=False, workers=workers)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     videos = 2 * len(SYNTHDF_DOMAINS) * sum(n.values())
     print(
-        f"data set: {videos} videos of {frames} x {size} x {size} ({_folder_mib(out):.1f} MiB), workers={workers}"
+        f"data set {out.name}: {videos} videos, {n} reals per split and as many fakes, frames {frames}, "
+        f"{size} x {size} px ({_folder_mib(out):.1f} MiB), workers={workers}"
     )
     print(f"  wall {wall:.2f} s ({videos / wall:.1f} videos/s), CPU of this process {cpu:.2f} s")
     return out
@@ -68,8 +74,17 @@ def main() -> None:
     parser.add_argument("--figures", type=Path, help="save the data chapter's figures here")
     args = parser.parse_args()
     print(f"CPU cores visible: {len(os.sched_getaffinity(0))}")
+    synth = Profile.load("tiny").run["data"]["synth"]
     with tempfile.TemporaryDirectory() as tmp:
-        root = bench_dataset(Path(tmp) / "tiny", {"train": 16, "val": 8, "test": 8}, 16, 64, args.workers)
+        bench_dataset(
+            Path(tmp) / "tiny-profile",
+            synth["n_per_split"],
+            synth["frames"],
+            synth["size"],
+            args.workers,
+            synth.get("seed", 0),
+        )
+        root = bench_dataset(Path(tmp) / "cpu-64px", {"train": 16, "val": 8, "test": 8}, 16, 64, args.workers)
         if args.figures:
             save_figures(root, args.figures)
     bench_pairs(args.frames, args.size, args.pairs)
