@@ -270,11 +270,15 @@ def bench_speed(root: Path, rows: list[dict], args: argparse.Namespace) -> None:
 
 def bench_coverage(root: Path, rows: list[dict], args: argparse.Namespace) -> None:
     print(
-        f"## coverage: detect_every=5, max_side {args.max_side}, first {args.max_frames} frames of every clip\n"
+        f"## coverage: detect_every={args.detect_every}, max_side {args.max_side}, first {args.max_frames} frames of every clip\n"
     )
     detector = MTCNNDetector(device=args.device, max_side=None, batch_size=16)
     config = FacePipelineConfig(
-        max_frames=args.max_frames, device=args.device, min_score=args.min_score, max_side=args.max_side
+        max_frames=args.max_frames,
+        device=args.device,
+        min_score=args.min_score,
+        max_side=args.max_side,
+        detect_every=args.detect_every,
     )
     print(f"min_score {config.min_score}\n")
     per = defaultdict(lambda: {"clips": 0, "ok": 0, "covered": 0.0, "frames": 0, "multi": 0, "errors": []})
@@ -486,6 +490,12 @@ def main() -> None:
         "--max-side", type=int, default=640, help="detectors/coverage: longer side of the detection frames"
     )
     parser.add_argument("--skip-facenet", action="store_true", help="detectors: leave out facenet-pytorch")
+    parser.add_argument(
+        "--detect-every",
+        type=int,
+        default=FacePipelineConfig.detect_every,
+        help="coverage: detect on every N-th frame",
+    )
     parser.add_argument(
         "--min-score", type=float, default=FacePipelineConfig.min_score, help="coverage: min_score"
     )

@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="face pipeline option, e.g. --set max_side=320 (real time at 720p on 2 CPU cores, docs/faces.md) or --set detect_every=1",
+        help="face pipeline option, e.g. --set max_side=320 (faster; faces of 80 px and more at 720p) or --set detect_every=5 (fast motion); docs/faces.md",
     )
 
 
