@@ -163,6 +163,20 @@ def with_std(summary: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+def _grouped_bars(ax: Any, table: pd.DataFrame, group: str, value: str) -> np.ndarray:
+    """One group of bars per ``group`` value, one bar per ``method`` (``std`` as error bar when any);
+    returns the group positions."""
+    methods = list(dict.fromkeys(table["method"]))
+    groups = list(dict.fromkeys(table[group]))
+    width = 0.8 / max(1, len(methods))
+    x = np.arange(len(groups))
+    for i, method in enumerate(methods):
+        sub = table[table["method"] == method].set_index(group).reindex(groups)
+        err = sub["std"].fillna(0).to_numpy() if sub["std"].notna().any() else None
+        ax.bar(x + (i - (len(methods) - 1) / 2) * width, sub[value], width, yerr=err, label=method, capsize=2)
+    return x
+
+
 def plot_auc_bars(summary: pd.DataFrame, title: str, chance: bool = True) -> Figure:
     """Grouped bars of video AUC (%): one group per column, one bar per method (std as error bar)."""
     import matplotlib.pyplot as plt
@@ -170,14 +184,7 @@ def plot_auc_bars(summary: pd.DataFrame, title: str, chance: bool = True) -> Fig
     methods = list(dict.fromkeys(summary["method"]))
     columns = list(dict.fromkeys(summary["column"]))
     fig, ax = plt.subplots(figsize=(max(5.0, 1.3 * len(columns) + 2), 3.4))
-    width = 0.8 / max(1, len(methods))
-    x = np.arange(len(columns))
-    for i, method in enumerate(methods):
-        sub = summary[summary["method"] == method].set_index("column").reindex(columns)
-        err = sub["std"].fillna(0).to_numpy() if sub["std"].notna().any() else None
-        ax.bar(
-            x + (i - (len(methods) - 1) / 2) * width, sub["mean"], width, yerr=err, label=method, capsize=2
-        )
+    x = _grouped_bars(ax, summary, "column", "mean")
     if chance:
         ax.axhline(50, color="grey", lw=0.8, ls="--", label="chance")
     ax.set(xticks=x, xticklabels=columns, ylabel="video AUC (%)", ylim=(0, 100), title=title)
@@ -330,14 +337,7 @@ def plot_diagnostic(drops: pd.DataFrame, title: str) -> Figure:
     methods = list(dict.fromkeys(drops["method"]))
     conditions = list(dict.fromkeys(drops["condition"]))
     fig, ax = plt.subplots(figsize=(7.0, 3.4))
-    width = 0.8 / max(1, len(methods))
-    x = np.arange(len(conditions))
-    for i, method in enumerate(methods):
-        sub = drops[drops["method"] == method].set_index("condition").reindex(conditions)
-        err = sub["std"].fillna(0).to_numpy() if sub["std"].notna().any() else None
-        ax.bar(
-            x + (i - (len(methods) - 1) / 2) * width, sub["drop"], width, yerr=err, label=method, capsize=2
-        )
+    x = _grouped_bars(ax, drops, "condition", "drop")
     kinds = drops.drop_duplicates("condition").set_index("condition")["kind"].reindex(conditions)
     labels = [f"{c}\n({k})" for c, k in zip(conditions, kinds, strict=True)]
     ax.axhline(0, color="black", lw=0.8)
