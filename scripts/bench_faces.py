@@ -9,8 +9,9 @@ Sections (all by default, or pick some with ``--sections``):
   several ``detect_every`` N and detection sizes (``--speed``, default N = 1, 2, 5, 10 at 640 px and
   N = 5, 10 at 320 px): frames per second, time split, key-frame hit rate, and how far the clip
   transforms move (crop pixels) compared with the first setting (every frame at 640 px);
-- ``coverage``: the pipeline with the default configuration on every shared clip: per source, the
-  clips that give a track and the fraction of frames the track covers;
+- ``coverage``: the pipeline on every shared clip (default configuration, or ``--detect-every``,
+  ``--max-side``, ``--min-score``): per source, the clips that give a track and the fraction of
+  frames the track covers;
 - ``jitter``: per-frame versus clip-level alignment on real clips: frame-to-frame shake of the
   aligned content (phase correlation), the number the clip-level choice is about;
 - ``codec``: size and fidelity of aligned tracks written as H.264 (CRF), lossless RGB, raw .npy;
@@ -100,7 +101,7 @@ def table(header: list[str], rows: list[list]) -> None:
 
 
 class FacenetReference:
-    """facenet-pytorch's MTCNN (its own cascade) behind our protocol, for speed/agreement."""
+    """facenet-pytorch's MTCNN (its own cascade): faces per frame (boxes scored >= 0.9) and speed."""
 
     name = "facenet-mtcnn"
 
@@ -405,7 +406,7 @@ def bench_codec(root: Path, args: argparse.Namespace) -> None:
         "deepfacelive_split/Keanu_Reeves_0_right_fake.mp4",
     ]
     print("## codec: aligned 224 x 224 tracks (64 frames of 3 clips)\n")
-    config = FacePipelineConfig(max_frames=64, device=args.device)
+    config = FacePipelineConfig(max_frames=64, device=args.device, detect_every=args.detect_every)
     detector = MTCNNDetector(device=args.device, max_side=None)
     tracks = [extract_face_tracks(root / rel, config, detector=detector)[0].frames for rel in clips]
     variants = [("H.264 4:4:4 CRF 4", ".mp4", {"crf": 4})]
@@ -494,7 +495,7 @@ def main() -> None:
         "--detect-every",
         type=int,
         default=FacePipelineConfig.detect_every,
-        help="coverage: detect on every N-th frame",
+        help="coverage/codec: detect on every N-th frame",
     )
     parser.add_argument(
         "--min-score", type=float, default=FacePipelineConfig.min_score, help="coverage: min_score"

@@ -1,10 +1,10 @@
-"""Speed of the SynthDF generator: the data sets of the profiles end to end, and one pair per domain.
+"""Speed of the SynthDF generator: the tiny profile's data set and a 64-pixel set, and one pair per domain.
 
 Prints the wall-clock and CPU time of ``generate_synthdf`` for the data set of the ``tiny``
 profile exactly as ``configs/tiny.yaml`` asks for it (all six domains, the profile's videos per
-split, frames and size), then for a larger CPU set (16/8/8 real videos per split and as many fakes,
-16 x 64 x 64, the data chapter's pictures), then the time to render one real/fake pair of each
-domain at a chosen size. With ``--figures DIR`` it also saves the data chapter's three pictures of
+split, frames and size), then for a larger set (16/8/8 real videos per split and as many fakes,
+16 x 64 x 64, the one the pictures in ``docs/figures`` show), then the time to render one
+real/fake pair of each domain at a chosen size. With ``--figures DIR`` it also saves the data chapter's three pictures of
 the 64-pixel set as PNG files (how ``docs/figures/`` is made).
 
     .venv/bin/python scripts/bench_synth.py
