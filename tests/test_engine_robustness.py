@@ -172,6 +172,12 @@ def test_run_robustness_scores_the_table2_runs_and_then_reads_the_cache(tmp_path
     # contrast at level 1 leaves a ranking nearly intact; the AUC is a valid number either way
     assert long["video_auc"].between(0, 1).all()
 
+    # the profile may give robustness its own seeds (experiments.grid_seeds), as for any grid
+    profile.experiments["grid_seeds"] = {"robustness": [1]}
+    seeded = run_robustness(profile, tmp_path / "r4", perturbations=["contrast"], levels=[1], progress=False)
+    assert set(seeded.long["seed"]) == {1}
+    del profile.experiments["grid_seeds"]
+
     def no_work(*args, **kwargs):
         raise AssertionError("a cached run or evaluation was recomputed")
 

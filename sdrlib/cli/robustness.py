@@ -5,12 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sdrlib.cli.evaluate import split_list
+
 COMMAND = "robustness"
 HELP = "AUC of the table2 runs under compression, blur, noise... at five levels (cached evaluations)"
-
-
-def _names(text: str | None) -> list[str] | None:
-    return [t.strip() for t in text.split(",") if t.strip()] if text else None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,16 +30,16 @@ def run(args: argparse.Namespace) -> int:
     from sdrlib.engine.robustness import run_robustness
 
     try:
-        levels = [int(v) for v in _names(args.levels)] if args.levels else None
-        seeds = [int(v) for v in _names(args.seeds)] if args.seeds else None
+        levels = [int(v) for v in split_list(args.levels)] if args.levels else None
+        seeds = [int(v) for v in split_list(args.seeds)] if args.seeds else None
     except ValueError as err:
         raise CLIError(f"--levels and --seeds take comma-separated integers ({err})") from err
     try:
         result = run_robustness(
             args.profile,
             args.out,
-            models=_names(args.models),
-            perturbations=_names(args.perturbations),
+            models=split_list(args.models),
+            perturbations=split_list(args.perturbations),
             levels=levels,
             seeds=seeds,
             progress=not args.no_progress,

@@ -112,8 +112,9 @@ def block_wise(x: torch.Tensor, count: float, generator: torch.Generator | None 
     side = max(1, round(_scaled(_BLOCK_SIDE, x)))
     side_h, side_w = min(side, h), min(side, w)
     n = int(count)
-    tops = torch.randint(0, h - side_h + 1, (b, t, n), generator=generator).to(x.device)
-    lefts = torch.randint(0, w - side_w + 1, (b, t, n), generator=generator).to(x.device)
+    device = generator.device if generator is not None else x.device  # draw where the generator lives
+    tops = torch.randint(0, h - side_h + 1, (b, t, n), generator=generator, device=device).to(x.device)
+    lefts = torch.randint(0, w - side_w + 1, (b, t, n), generator=generator, device=device).to(x.device)
     rows = torch.arange(h, device=x.device).view(1, 1, 1, h)
     cols = torch.arange(w, device=x.device).view(1, 1, 1, w)
     in_rows = (rows >= tops[..., None]) & (rows < tops[..., None] + side_h)  # (B, T, n, H)
@@ -136,7 +137,10 @@ def color_noise(x: torch.Tensor, variance: float, generator: torch.Generator | N
     _check(x)
     std = math.sqrt(variance)
     b, _, t, h, w = x.shape
-    noise = torch.randn((b, 3, t, h, w), generator=generator).to(device=x.device, dtype=x.dtype)
+    device = generator.device if generator is not None else x.device  # draw where the generator lives
+    noise = torch.randn((b, 3, t, h, w), generator=generator, device=device).to(
+        device=x.device, dtype=x.dtype
+    )
     y = noise[:, 0] * std * 255 / 219
     cb = noise[:, 1] * std * 255 / 224
     cr = noise[:, 2] * std * 255 / 224
@@ -277,12 +281,19 @@ def perturb(x: torch.Tensor, name: str, level: int, generator: torch.Generator |
 def perturbation_transform(name: str, level: int, seed: int = 0) -> ClipTransform:
     """A clip transform for :func:`~sdrlib.engine.evaluate.evaluate_model`, reproducible given ``seed``.
 
-    Random perturbations draw from one generator seeded here, so the same sequence of batches
+    Random perturbations draw from one generator seeded here, created on the device of the first
+    batch (no host-side noise copied to a GPU), so the same sequence of batches on the same device
     gets the same corruption every time.
     """
     _perturbation(name, level)
-    generator = torch.Generator().manual_seed(seed)
-    return lambda x: perturb(x, name, level, generator)
+    generators: dict[torch.device, torch.Generator] = {}
+
+    def transform(x: torch.Tensor) -> torch.Tensor:
+        if x.device not in generators:
+            generators[x.device] = torch.Generator(device=x.device).manual_seed(seed)
+        return perturb(x, name, level, generators[x.device])
+
+    return transform
 
 
 def condition_label(name: str, level: int, seed: int) -> str:
@@ -327,12 +338,20 @@ def run_robustness(
             ``robustness_perturbations``, else all seven).
         levels: levels in 1..5 (default: profile's ``robustness_levels``, else all five).
         domains: test domains (default: the profile's FF++ domains, as LipForensics tests on FF++).
-        seeds: training seeds (default: the profile's ``experiments.seeds``).
+        seeds: training seeds (default: the profile's ``experiments.grid_seeds.robustness``, else
+            ``experiments.seeds``; any of them is a table2 run).
 
     Raises:
         ValueError: an unknown model, perturbation or level.
     """
-    from sdrlib.engine.experiments import FFPP_DOMAINS, Profile, cached_evaluation, ensure_trained, grid
+    from sdrlib.engine.experiments import (
+        FFPP_DOMAINS,
+        Profile,
+        cached_evaluation,
+        ensure_trained,
+        grid,
+        grid_seeds,
+    )
     from sdrlib.engine.trainer import load_result
 
     prof = profile if isinstance(profile, Profile) else Profile.load(profile)
@@ -350,7 +369,7 @@ def run_robustness(
                 raise ValueError("levels are 1..5; the clean clip (level 0) is always evaluated")
             _perturbation(name, level)
     domains = list(domains or prof.setting("ffpp_domains", FFPP_DOMAINS))
-    seeds = list(seeds or prof.setting("seeds", [0]))
+    seeds = list(seeds or grid_seeds("robustness", prof))
     conditions = [("clean", 0)] + [(name, level) for name in perturbations for level in levels]
     out = Path(out_dir) if out_dir is not None else Path("runs") / prof.name / "experiments" / "robustness"
 
