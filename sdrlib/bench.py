@@ -34,6 +34,7 @@ from sdrlib.config import ConfigError
 from sdrlib.losses import SDRLoss
 from sdrlib.models import ModelOutput, create_model
 from sdrlib.utils import autocast_context, resolve_device
+from sdrlib.utils.device import torch_threads
 
 BENCH_MODELS = ("ftcn", "i3d", "sdr")
 
@@ -237,6 +238,8 @@ def _time_steps(
             start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
             start.record()
             step()
+            # host time of the step itself: read before the synchronisation spins on the GPU
+            cpu_times.append(time.process_time() - cpu_start)
             end.record()
             torch.cuda.synchronize(device)
             times.append(start.elapsed_time(end) / 1e3)
@@ -244,7 +247,7 @@ def _time_steps(
             start_s = time.perf_counter()
             step()
             times.append(time.perf_counter() - start_s)
-        cpu_times.append(time.process_time() - cpu_start)
+            cpu_times.append(time.process_time() - cpu_start)
     return times, cpu_times
 
 
@@ -302,7 +305,7 @@ def bench_variant(name: str, cfg: BenchConfig, device: torch.device, naive: bool
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
         # A compiled model compiles in its first call(s): never let that land in the timed steps.
-        warmup = max(cfg.warmup - 1, 2) if compiled else max(cfg.warmup - 1, 0)
+        warmup = max(cfg.warmup - 1, 2) if compiled else cfg.warmup - 1  # validate(): warmup >= 1
         times, cpu_times = _time_steps(step_with(runner), device, warmup, cfg.iters)
     median = statistics.median(times)
     variant = "+".join([precision] + (["cl3d"] if channels_last else []) + (["compile"] if compiled else []))
@@ -337,17 +340,12 @@ def run_bench(cfg: BenchConfig, progress: bool = True) -> BenchReport:
     if cfg.naive and "sdr" in cfg.models:
         jobs.append(("sdr", True))
     rows = []
-    saved_threads = torch.get_num_threads()
-    if cfg.threads is not None:
-        torch.set_num_threads(cfg.threads)
-    try:
+    with torch_threads(cfg.threads):
         for name, naive in tqdm(jobs, desc="sdr bench", disable=not progress, leave=False):
             rows.append(bench_variant(name, cfg, device, naive=naive))
             if device.type == "cuda":
                 torch.cuda.empty_cache()
         device_name = describe_device(device)
-    finally:
-        torch.set_num_threads(saved_threads)
     by_model = {row.model: row for row in rows}
     ratios = {}
     if "sdr" in by_model and "sdr-naive" in by_model:

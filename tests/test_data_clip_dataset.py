@@ -217,3 +217,15 @@ def test_windows_shorter_than_a_clip_warn(tmp_path):
     with pytest.warns(UserWarning, match="1 of 2 tracks were aligned in windows shorter than a clip"):
         data = ClipDataset(root, clip_len=8, mode="train")
     assert len(data) == 2
+
+
+def test_normalisation_constants_survive_inference_mode():
+    # the cached ImageNet constants must not become inference tensors when first made there
+    from sdrlib.data.normalize import _stats_on, normalize
+
+    _stats_on.cache_clear()
+    with torch.inference_mode():
+        normalize(torch.rand(1, 3, 2, 4, 4))
+    x = torch.rand(1, 3, 2, 4, 4, requires_grad=True)
+    normalize(x).sum().backward()
+    assert x.grad is not None

@@ -16,8 +16,8 @@ from sdrlib.mi.playground import (
     plot_estimate_curves,
     plot_estimate_sweep,
     run_estimator,
-    torch_threads,
 )
+from sdrlib.utils import torch_threads
 
 
 def test_build_every_estimator():

@@ -48,8 +48,3 @@ def test_console_script_and_commands():
     ]:
         assert name in commands, name
 
-
-def test_list_models_has_the_four_families():
-    import sdrlib
-
-    assert {"ftcn", "i3d", "sdr", "frame2d"} <= set(sdrlib.list_models())

@@ -18,9 +18,12 @@ IMAGENET_STD: tuple[float, float, float] = (0.229, 0.224, 0.225)
 @functools.lru_cache(maxsize=16)
 def _stats_on(device: torch.device, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
     # made once per device and dtype: no host-to-device copy in every training step
+    # Normal tensors even when the first call runs under inference_mode: inference tensors kept in
+    # the cache would break a later call that needs gradients.
     shape = (1, 3, 1, 1, 1)
-    mean = torch.tensor(IMAGENET_MEAN, device=device, dtype=dtype).view(shape)
-    std = torch.tensor(IMAGENET_STD, device=device, dtype=dtype).view(shape)
+    with torch.inference_mode(False), torch.no_grad():
+        mean = torch.tensor(IMAGENET_MEAN, device=device, dtype=dtype).view(shape)
+        std = torch.tensor(IMAGENET_STD, device=device, dtype=dtype).view(shape)
     return mean, std
 
 

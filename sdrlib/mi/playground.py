@@ -14,9 +14,8 @@ concat critic, which is more accurate for them at high MI (their optimal critic 
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +26,7 @@ from sdrlib.mi.critics import ConcatCritic, SeparableCritic
 from sdrlib.mi.estimators import CLUB, JSD, NWJ, InfoNCE, MIEstimator
 from sdrlib.mi.fit import evaluate_estimator, fit_estimator
 from sdrlib.mi.synthetic import CorrelatedGaussian
+from sdrlib.utils.device import torch_threads
 
 ESTIMATORS: tuple[str, ...] = ("infonce", "nwj", "jsd", "club")
 COLOURS = {"infonce": "#4C72B0", "nwj": "#DD8452", "jsd": "#55A868", "club": "#C44E52"}
@@ -43,21 +43,6 @@ def build_estimator(name: str, dim: int, hidden_dim: int = 32) -> MIEstimator:
     if name == "jsd":
         return JSD(ConcatCritic(dim, dim, hidden_dim=hidden_dim))
     return CLUB(dim, dim, hidden_dim=hidden_dim)
-
-
-@contextlib.contextmanager
-def torch_threads(count: int) -> Iterator[None]:
-    """Run the block with ``count`` intra-op threads, then restore the previous number.
-
-    The matrices of these estimators are tiny: extra threads only add synchronisation, which is
-    many times slower than the work itself when the CPU is shared.
-    """
-    previous = torch.get_num_threads()
-    torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 @dataclass

@@ -1,8 +1,9 @@
-"""Device selection and mixed precision, so that notebooks and the CLI accept ``device="auto"``."""
+"""Device selection, mixed precision and CPU threads, so that notebooks and the CLI accept ``device="auto"``."""
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 
 import torch
 
@@ -41,3 +42,19 @@ def autocast_context(device: torch.device, precision: str = "auto") -> contextli
         return contextlib.nullcontext()
     dtype = torch.bfloat16 if precision == "bf16" else torch.float16
     return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+@contextlib.contextmanager
+def torch_threads(count: int | None) -> Iterator[None]:
+    """Run the block with ``count`` intra-op threads (``None``: leave them), then restore the number.
+
+    Small matrices (the MI playground) and stable CPU timings (``sdr bench --threads 1``) want
+    fewer threads than torch's default.
+    """
+    previous = torch.get_num_threads()
+    if count is not None:
+        torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
