@@ -126,3 +126,11 @@ def test_paths_may_be_checked_later(tmp_path):
     write_manifest(tmp_path, rows, check_paths=False)
     with pytest.raises(ManifestError, match="not found"):
         read_manifest(tmp_path)
+
+
+def test_integer_columns_with_empty_cells_stay_integers(tmp_path):
+    rows = _rows(tmp_path)
+    rows[0]["align_len"], rows[1]["align_len"] = 32, None
+    write_manifest(tmp_path, rows)
+    text = (tmp_path / "manifest.csv").read_text()
+    assert ",32\n" in text and "32.0" not in text

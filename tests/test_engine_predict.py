@@ -12,8 +12,9 @@ import torch
 from engine_helpers import micro_config
 
 from sdrlib.cli import main as sdr_main
+from sdrlib.data.tracks import eval_clip_starts
 from sdrlib.engine.checkpoint import load_checkpoint
-from sdrlib.engine.predict import clip_starts, score_track
+from sdrlib.engine.predict import score_track
 from sdrlib.engine.trainer import train
 
 
@@ -35,12 +36,19 @@ def _write_mp4(path, frames):
             container.mux(packet)
 
 
-def test_clip_starts_cover_the_track():
-    assert clip_starts(8, 4) == [0, 4]
-    assert clip_starts(10, 4) == [0, 4, 6]  # the last clip ends at the end of the track
-    assert clip_starts(4, 4) == [0]
+def _predict_starts(length: int, clip_len: int) -> list[int]:
+    return eval_clip_starts(length, clip_len, align_len=clip_len, cover_tail=True).tolist()
+
+
+def test_clip_starts_cover_the_track(checkpoint):
+    assert _predict_starts(8, 4) == [0, 4]
+    assert _predict_starts(10, 4) == [0, 4, 6]  # the last clip ends at the end of the track
+    assert _predict_starts(4, 4) == [0]
+    assert _predict_starts(70, 32) == [0, 32, 38]  # inside the last alignment window [32, 70)
+    model, meta = load_checkpoint(checkpoint)
+    short = np.zeros((meta.clip_len - 1, 24, 24, 3), np.uint8)
     with pytest.raises(ValueError, match="shorter than one clip"):
-        clip_starts(3, 4)
+        score_track(short, model, meta, torch.device("cpu"))
 
 
 def test_score_track_timeline(checkpoint):

@@ -47,4 +47,3 @@ def test_console_script_and_commands():
         "reproduce",
     ]:
         assert name in commands, name
-

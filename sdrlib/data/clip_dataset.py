@@ -185,13 +185,17 @@ class ClipDataset(Dataset):
         if "align_len" not in self.videos.columns:
             return [None] * len(self.videos)
         values = [None if pd.isna(v) else int(v) for v in self.videos["align_len"]]
-        short = sum(v is not None and v < self.clip_len for v in values)
+        lengths = self.videos["frames"].to_numpy()
+        # a track of one window (align_len >= its length) has no boundary to cross
+        short = sum(
+            v is not None and v < self.clip_len and v < n for v, n in zip(values, lengths, strict=True)
+        )
         if short:
             warnings.warn(
                 f"{short} of {len(values)} tracks were aligned in windows shorter than a clip "
                 f"({self.clip_len} frames; e.g. per-frame aligned crops): their clips cross alignment "
                 "windows, whose transform changes may look like temporal artifacts",
-                stacklevel=3,
+                stacklevel=4,
             )
         return values
 
@@ -199,18 +203,28 @@ class ClipDataset(Dataset):
         lengths = self.videos["frames"].to_numpy()
         aligns = self._align_lens()
         if self.mode == "train":
-            self._train_ranges = [
+            counts = np.ones(len(lengths), dtype=np.int64)
+            # every allowed start range of every track, flattened: an epoch's draw is then one
+            # searchsorted over the cumulative range sizes (no Python loop per track)
+            ranges = [
                 clip_start_ranges(int(n), self.clip_len, a) for n, a in zip(lengths, aligns, strict=True)
             ]
-            per_track = [np.zeros(1, np.int64) for _ in lengths]
+            per_track = np.array([len(r) for r in ranges], dtype=np.int64)
+            flat = np.concatenate(ranges)
+            self._range_low = flat[:, 0]
+            self._range_end = np.cumsum(flat[:, 1] - flat[:, 0] + 1)  # cumulative start counts
+            last = np.cumsum(per_track) - 1
+            self._track_end = self._range_end[last]
+            self._track_begin = np.concatenate([[0], self._track_end[:-1]])
+            self._eval_start = None
         else:
             per_track = [
                 eval_clip_starts(int(n), self.clip_len, a) for n, a in zip(lengths, aligns, strict=True)
             ]
-        counts = np.array([len(starts) for starts in per_track], dtype=np.int64)
+            counts = np.array([len(starts) for starts in per_track], dtype=np.int64)
+            self._eval_start = np.concatenate(per_track)
         self.videos["n_items"] = counts
         self.item_track = np.repeat(np.arange(len(lengths)), counts)
-        self._eval_start = np.concatenate(per_track)
         self.labels = self.videos["label"].to_numpy(dtype=np.int64)[self.item_track]
 
     def set_epoch(self, epoch: int) -> None:
@@ -224,13 +238,13 @@ class ClipDataset(Dataset):
             self.starts = self._eval_start
             return
         rng = np.random.default_rng([self.seed, self.epoch])
-        draws = rng.random(len(self._train_ranges))
-        starts = np.empty(len(self._train_ranges), np.int64)
-        for track, (ranges, draw) in enumerate(zip(self._train_ranges, draws, strict=True)):
-            sizes = ranges[:, 1] - ranges[:, 0] + 1
-            offset = int(np.floor(draw * sizes.sum()))
-            which = int(np.searchsorted(np.cumsum(sizes), offset, side="right"))
-            starts[track] = ranges[which, 0] + offset - (sizes[:which].sum() if which else 0)
+        draws = rng.random(len(self._track_end))
+        sizes = self._track_end - self._track_begin
+        # the k-th allowed start of a track, counted over all tracks' ranges in order
+        position = self._track_begin + np.floor(draws * sizes).astype(np.int64)
+        which = np.searchsorted(self._range_end, position, side="right")
+        before = np.concatenate([[0], self._range_end[:-1]])[which]
+        starts = self._range_low[which] + position - before
         self.starts = starts[self.item_track]
 
     def __len__(self) -> int:

@@ -33,6 +33,7 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "align_len",
 )
 SPLIT_NAMES: tuple[str, ...] = ("train", "val", "test")
+INTEGER_COLUMNS: tuple[str, ...] = ("label", "frames", "track", "align_len")
 
 
 class ManifestError(ValueError):
@@ -179,6 +180,12 @@ def write_manifest(
     """
     root = Path(root)
     frame = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    for column in INTEGER_COLUMNS:
+        # a column with some empty cells comes out float (32.0): write whole numbers as integers
+        if column in frame.columns and pd.api.types.is_float_dtype(frame[column]):
+            values = frame[column].dropna()
+            if (values == values.round()).all():
+                frame[column] = frame[column].astype("Int64")
     frame = frame.astype(object).where(frame.notna(), "")
     validate_manifest(frame.astype(str), root, source=str(root / MANIFEST_NAME), check_paths=check_paths)
     known = [c for c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if c in frame.columns]

@@ -136,16 +136,24 @@ def clip_start_ranges(length: int, clip_len: int, align_len: int | None = None) 
     return np.stack([windows[:, 0], highs], axis=1)
 
 
-def eval_clip_starts(length: int, clip_len: int, align_len: int | None = None) -> np.ndarray:
+def eval_clip_starts(
+    length: int, clip_len: int, align_len: int | None = None, cover_tail: bool = False
+) -> np.ndarray:
     """First frames of the evaluation clips: non-overlapping clips from the start of each window
-    (a window's remainder shorter than a clip is dropped; a track shorter than a clip gives one,
-    mirror-padded, clip at 0).
+    (a track shorter than a clip gives one, mirror-padded, clip at 0).
+
+    A window's remainder shorter than a clip is dropped, or, with ``cover_tail``, covered by one
+    more clip that ends at the window's end (so every frame gets a score: ``sdr predict``'s
+    timeline).
 
     Shape:
         output: ``(N,)`` int64, ``N >= 1``.
     """
     windows = _clip_windows(length, clip_len, align_len)
-    starts = [
-        start + clip_len * np.arange(max(1, (end - start) // clip_len)) for start, end in windows.tolist()
-    ]
-    return np.concatenate(starts).astype(np.int64)
+    starts = []
+    for start, end in windows.tolist():
+        ours = list(range(start, start + clip_len * max(1, (end - start) // clip_len), clip_len))
+        if cover_tail and ours[-1] + clip_len < end:
+            ours.append(end - clip_len)
+        starts.extend(ours)
+    return np.asarray(starts, dtype=np.int64)

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from sdrlib.data.tracks import eval_clip_starts
 from sdrlib.engine.checkpoint import CheckpointMeta
 from sdrlib.engine.inference import score_batches
 
@@ -75,22 +76,11 @@ class VideoPrediction:
             "runtime_s": self.runtime_s,
             "prob": self.prob,
             "verdict": self.verdict,
-            "tracks": [{k: v for k, v in asdict(t).items() if k != "frames"} for t in self.tracks],
+            # not asdict(): it would deep-copy every track's frames only to drop them
+            "tracks": [
+                {f.name: getattr(t, f.name) for f in fields(t) if f.name != "frames"} for t in self.tracks
+            ],
         }
-
-
-def clip_starts(length: int, clip_len: int) -> list[int]:
-    """Starts of consecutive non-overlapping clips covering a track of ``length`` frames.
-
-    The clips start at multiples of ``clip_len`` (where the face pipeline changes its alignment
-    transform); when the length is not a multiple, one last clip ends exactly at the track's end.
-    """
-    if length < clip_len:
-        raise ValueError(f"a track of {length} frames is shorter than one clip ({clip_len}); pad it first")
-    starts = list(range(0, length - clip_len + 1, clip_len))
-    if starts[-1] + clip_len < length:
-        starts.append(length - clip_len)
-    return starts
 
 
 def score_track(
@@ -108,7 +98,13 @@ def score_track(
     from sdrlib.data.clip_dataset import resize_clip
 
     clip_len = meta.clip_len
-    starts = clip_starts(len(frames), clip_len)
+    if len(frames) < clip_len:
+        raise ValueError(
+            f"a track of {len(frames)} frames is shorter than one clip ({clip_len}); pad it first"
+        )
+    # the face pipeline aligned the track per clip_len frames (its clip_len is the model's): clips
+    # stay inside those windows, and a last one ends at the track's end so every frame is scored
+    starts = eval_clip_starts(len(frames), clip_len, align_len=clip_len, cover_tail=True).tolist()
     clips = torch.from_numpy(np.stack([frames[s : s + clip_len] for s in starts]))
     if meta.input_size is not None and clips.shape[2] != meta.input_size:
         clips = torch.stack([resize_clip(c, meta.input_size) for c in clips])
