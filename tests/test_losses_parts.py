@@ -46,7 +46,10 @@ def test_symmetric_kl_loss_is_the_pairwise_mean_of_torch_kls():
         p, q = Normal(mu[:, i], sigma[:, i]), Normal(mu[:, j], sigma[:, j])
         skl = 0.5 * (kl_divergence(p, q) + kl_divergence(q, p))
         expected.append(skl.sum(-1).mean())
-    assert torch.allclose(symmetric_kl_loss(mu, sigma), torch.stack(expected).mean(), rtol=1e-5)
+    summed = symmetric_kl_loss(mu, sigma, reduction="sum")
+    assert torch.allclose(summed, torch.stack(expected).mean(), rtol=1e-5)
+    # the default, as in training: the same KL averaged over the D latent dimensions
+    assert torch.allclose(symmetric_kl_loss(mu, sigma), summed / mu.shape[-1], rtol=1e-5)
 
 
 def test_symmetric_kl_loss_edge_cases():

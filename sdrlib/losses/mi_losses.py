@@ -31,8 +31,12 @@ def branch_pairs(num_branches: int, device: torch.device) -> tuple[torch.Tensor,
     return pairs[0], pairs[1]
 
 
+#: How eq. 3's KL may be reduced over the latent dimensions (``LossConfig.skl_reduction``).
+SKL_REDUCTIONS: tuple[str, ...] = ("mean", "sum")
+
+
 def symmetric_kl_loss(
-    mu: torch.Tensor, sigma: torch.Tensor, min_sigma: float = MIN_SIGMA, reduction: str = "sum"
+    mu: torch.Tensor, sigma: torch.Tensor, min_sigma: float = MIN_SIGMA, reduction: str = "mean"
 ) -> torch.Tensor:
     """Eq. 3: mean over branch pairs ``i < j`` of ``1/2 [KL(p_i || p_j) + KL(p_j || p_i)]``.
 
@@ -40,7 +44,8 @@ def symmetric_kl_loss(
     ``reduction="sum"`` the KL is *summed* over the D latent dimensions (the KL between the
     D-dimensional diagonal Gaussians, whose size grows with D, as in the Multi-View Information
     Bottleneck); ``"mean"`` divides it by D (a per-dimension KL, whose weight does not depend on D).
-    Either way it is *averaged* over tokens, clips and pairs. One branch (no pairs) gives exactly
+    ``"mean"`` is the default, as in training (``LossConfig.skl_reduction``). Either way it is
+    *averaged* over tokens, clips and pairs. One branch (no pairs) gives exactly
     0. Computed in float32 by :func:`sdrlib.mi.gaussian.gaussian_symmetric_kl`, with sigmas floored
     at ``min_sigma``.
 
@@ -56,8 +61,10 @@ def symmetric_kl_loss(
         raise ValueError(
             f"mu and sigma must have the same shape, got {tuple(mu.shape)} and {tuple(sigma.shape)}"
         )
-    if reduction not in ("sum", "mean"):
-        raise ValueError(f"reduction must be 'sum' or 'mean' over the latent dimensions, got {reduction!r}")
+    if reduction not in SKL_REDUCTIONS:
+        raise ValueError(
+            f"reduction must be one of {list(SKL_REDUCTIONS)} over the latent dimensions, got {reduction!r}"
+        )
     i, j = branch_pairs(mu.shape[1], mu.device)
     if i.numel() == 0:
         return mu.new_zeros((), dtype=torch.float32)

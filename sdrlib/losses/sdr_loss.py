@@ -16,7 +16,7 @@ from torch import nn
 from sdrlib.config import ConfigError
 from sdrlib.losses.bce import bce_loss
 from sdrlib.losses.contrastive import cross_branch_infonce, supervised_contrastive
-from sdrlib.losses.mi_losses import CriticMILoss, check_latents, symmetric_kl_loss
+from sdrlib.losses.mi_losses import SKL_REDUCTIONS, CriticMILoss, check_latents, symmetric_kl_loss
 from sdrlib.models.base import ModelOutput
 
 #: ``L_MI`` choices: eq. 3 symmetric KL, critic-based MI maximization (JSD, InfoNCE), or off.
@@ -71,8 +71,8 @@ class LossConfig:
         _check_number("temperature", self.temperature, 0.0, open_low=True)
         if self.mi_loss not in MI_LOSSES:
             raise ConfigError(f"unknown mi_loss {self.mi_loss!r}; valid: {list(MI_LOSSES)}")
-        if self.skl_reduction not in ("mean", "sum"):
-            raise ConfigError(f"unknown skl_reduction {self.skl_reduction!r}; valid: ['mean', 'sum']")
+        if self.skl_reduction not in SKL_REDUCTIONS:
+            raise ConfigError(f"unknown skl_reduction {self.skl_reduction!r}; valid: {list(SKL_REDUCTIONS)}")
         if self.con_loss not in CON_LOSSES:
             raise ConfigError(f"unknown con_loss {self.con_loss!r}; valid: {list(CON_LOSSES)}")
 
