@@ -124,3 +124,6 @@ def test_grid_seeds_give_one_grid_more_seeds(micro_profile, tmp_path):
     micro_profile.experiments["grid_seeds"] = {"baselines": [1, 1]}
     with pytest.raises(ConfigError, match="repeat"):
         experiments.grid_seeds("baselines", micro_profile)
+    micro_profile.experiments["grid_seeds"] = {"tabel2": [0, 1]}
+    with pytest.raises(ConfigError, match="unknown grid"):
+        experiments.grid_seeds("table2", micro_profile)

@@ -143,6 +143,19 @@ def _sdr(opts: dict[str, Any] | None = None, loss: dict[str, Any] | None = None)
     return out
 
 
+def _per_grid(profile: Profile, key: str) -> dict[str, Any]:
+    """``experiments.<key>``, a mapping from grid names to settings; a misspelt grid is an error,
+    not a setting silently ignored."""
+    table = profile.setting(key, {}) or {}
+    unknown = sorted(set(table) - set(EXPERIMENTS) - {"robustness"})
+    if unknown:
+        raise ConfigError(
+            f"profile {profile.name}: experiments.{key} names unknown grid(s) {unknown}; "
+            f"known: {EXPERIMENTS + ['robustness']}"
+        )
+    return table
+
+
 def grid(name: str, profile: Profile) -> list[RunSpec]:
     """The runs of experiment ``name`` under ``profile``.
 
@@ -150,7 +163,7 @@ def grid(name: str, profile: Profile) -> list[RunSpec]:
     mapping merged into each run, e.g. fewer steps for the easy in-domain ``table1``).
     """
     specs = _grid_specs(name, profile)
-    extra = profile.setting("grid_overrides", {}).get(name)
+    extra = _per_grid(profile, "grid_overrides").get(name)
     if extra:
         for spec in specs:
             spec.overrides = deep_merge(spec.overrides, extra)
@@ -164,7 +177,7 @@ def grid_seeds(name: str, profile: Profile) -> list[int]:
     can afford them for, e.g. the headline ``table2`` of the tiny profile), else
     ``experiments.seeds``. Tables report mean ± std over them.
     """
-    seeds = profile.setting("grid_seeds", {}).get(name) or profile.setting("seeds", [0])
+    seeds = _per_grid(profile, "grid_seeds").get(name) or profile.setting("seeds", [0])
     if not isinstance(seeds, list) or not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
         raise ConfigError(
             f"profile {profile.name}: the seeds of {name} must be a list of integers, got {seeds!r}"
