@@ -353,51 +353,92 @@ def run_experiment(
     return ExperimentResult(name, prof.name, long, table, out, runs)
 
 
-def _fmt(values: pd.Series) -> str:
-    """AUC in % as ``mean`` or ``mean ± std`` over seeds."""
-    v = values.dropna().to_numpy() * 100
-    if v.size == 0:
-        return "n/a"
-    if v.size == 1:
-        return f"{v[0]:.1f}"
-    return f"{v.mean():.1f} ± {v.std(ddof=1):.1f}"
+FFPP_AVG = "FF++ (avg)"
+CROSS_COLUMNS = [FFPP_AVG, "CDF", "DFDC"]
+TABLE1_COLUMNS = ["DF", "F2F", "FS", "NT", "avg"]
+_DOMAIN_OF = {name: domain for domain, name in COLUMN_NAMES.items()}
 
 
-def _pivot(long: pd.DataFrame, columns: list[str], rows_order: list[str] | None = None) -> pd.DataFrame:
-    """Rows x test-domain table of video AUC (%), mean ± std over seeds."""
-    long = long[long["condition"] == "clean"]
-    rows_order = rows_order or list(dict.fromkeys(long["row"]))
+def _per_seed(sub: pd.DataFrame, column: str) -> pd.Series:
+    """Video AUC per seed of one table cell: a domain, or the mean over the FF++ domains."""
+    if column in (FFPP_AVG, "avg"):
+        sub = sub[sub["test_domain"].isin(FFPP_DOMAINS)]
+    else:
+        sub = sub[sub["test_domain"] == _DOMAIN_OF.get(column, column)]
+    return sub.groupby("seed")["video_auc"].mean()
+
+
+def auc_summary(
+    long: pd.DataFrame,
+    columns: list[str] | None = None,
+    condition: str = "clean",
+    in_domain: bool = False,
+) -> pd.DataFrame:
+    """Video AUC (%) of every row of an experiment and every column, mean and std over seeds.
+
+    Args:
+        long: ``ExperimentResult.long``.
+        columns: column names (``DF`` ... ``DFDC``, ``FF++ (avg)``, ``avg``) or raw domain names;
+            default :data:`CROSS_COLUMNS`.
+        condition: the diagnostic condition to read (``clean`` for every table).
+        in_domain: keep only the rows tested on their own training domain (Table 1).
+
+    Returns:
+        Tidy table: ``method``, ``column``, ``mean``, ``std`` (NaN with one seed), ``n_seeds``;
+        rows in the experiment's order.
+    """
+    columns = columns or CROSS_COLUMNS
+    sub = long[long["condition"] == condition]
+    if in_domain:
+        sub = sub[sub["test_domain"] == sub["train_domains"]]
     out = []
-    for row in rows_order:
-        sub = long[long["row"] == row]
-        rec: dict[str, Any] = {"method": row}
-        for col in columns:
-            if col == "FF++ (avg)":
-                per_seed = sub[sub["test_domain"].isin(FFPP_DOMAINS)].groupby("seed")["video_auc"].mean()
-                rec[col] = _fmt(per_seed)
-            else:
-                domain = next((d for d, n in COLUMN_NAMES.items() if n == col), col)
-                rec[col] = _fmt(sub[sub["test_domain"] == domain]["video_auc"])
-        out.append(rec)
-    return pd.DataFrame(out)
+    for method in dict.fromkeys(sub["row"]):
+        rows = sub[sub["row"] == method]
+        for column in columns:
+            values = _per_seed(rows, column).dropna().to_numpy() * 100
+            out.append(
+                {
+                    "method": method,
+                    "column": column,
+                    "mean": float(values.mean()) if values.size else np.nan,
+                    "std": float(values.std(ddof=1)) if values.size > 1 else np.nan,
+                    "n_seeds": int(values.size),
+                }
+            )
+    return pd.DataFrame(out, columns=["method", "column", "mean", "std", "n_seeds"])
+
+
+def format_cell(mean: float, std: float) -> str:
+    """``mean`` or ``mean ± std`` (one decimal; "n/a" without a value), as every table shows AUC."""
+    if not np.isfinite(mean):
+        return "n/a"
+    return f"{mean:.1f}" if not np.isfinite(std) else f"{mean:.1f} ± {std:.1f}"
+
+
+def with_std(summary: pd.DataFrame) -> pd.DataFrame:
+    """:func:`auc_summary` as a method x column table of ``mean`` or ``mean ± std`` strings."""
+    table = summary.assign(
+        cell=[format_cell(m, s) for m, s in zip(summary["mean"], summary["std"], strict=True)]
+    )
+    out = table.pivot(index="method", columns="column", values="cell")
+    out = out.loc[list(dict.fromkeys(summary["method"])), list(dict.fromkeys(summary["column"]))]
+    out.columns.name = None
+    return out.reset_index()
 
 
 def _table1(long: pd.DataFrame) -> pd.DataFrame:
     """Rows = models; columns = manipulations (trained and tested in-domain) and their average."""
-    long = long[(long["condition"] == "clean") & (long["test_domain"] == long["train_domains"])]
-    out = []
-    for model in dict.fromkeys(long["row"]):
-        sub = long[long["row"] == model]
-        rec: dict[str, Any] = {"method": model}
-        for domain in FFPP_DOMAINS:
-            rec[COLUMN_NAMES[domain]] = _fmt(sub[sub["test_domain"] == domain]["video_auc"])
-        rec["avg"] = _fmt(sub.groupby("seed")["video_auc"].mean())
-        out.append(rec)
-    return pd.DataFrame(out)
+    return with_std(auc_summary(long, TABLE1_COLUMNS, in_domain=True))
 
 
 def _cross(long: pd.DataFrame) -> pd.DataFrame:
-    return _pivot(long, ["FF++ (avg)", "CDF", "DFDC"])
+    return with_std(auc_summary(long, CROSS_COLUMNS))
+
+
+def _seed_cell(per_seed: pd.Series) -> str:
+    """AUC fractions of one cell, one per seed -> its :func:`format_cell` in %."""
+    v = per_seed.dropna().to_numpy() * 100
+    return format_cell(float(v.mean()) if v.size else np.nan, float(v.std(ddof=1)) if v.size > 1 else np.nan)
 
 
 def _diagnose(long: pd.DataFrame) -> pd.DataFrame:
@@ -415,9 +456,9 @@ def _diagnose(long: pd.DataFrame) -> pd.DataFrame:
                 .groupby("seed")["video_auc"]
                 .mean()
             )
-            rec[condition] = _fmt(per_seed)
+            rec[condition] = _seed_cell(per_seed)
             if condition != "clean":
-                rec[f"drop {condition}"] = _fmt(clean - per_seed)
+                rec[f"drop {condition}"] = _seed_cell(clean - per_seed)
         out.append(rec)
     return pd.DataFrame(out)
 

@@ -18,14 +18,21 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sdrlib.engine.experiments import COLUMN_NAMES, FFPP_DOMAINS, PAPER_TABLE2, Profile
+from sdrlib.engine.experiments import (  # noqa: F401  (the tables' helpers, re-exported for the book)
+    CROSS_COLUMNS,
+    FFPP_AVG,
+    FFPP_DOMAINS,
+    PAPER_TABLE2,
+    TABLE1_COLUMNS,
+    Profile,
+    auc_summary,
+    format_cell,
+    with_std,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-FFPP_AVG = "FF++ (avg)"
-CROSS_COLUMNS = [FFPP_AVG, "CDF", "DFDC"]
-TABLE1_COLUMNS = ["DF", "F2F", "FS", "NT", "avg"]
 #: What each result column stands for on real data and on SynthDF.
 COLUMN_DATA = {
     "DF": ("FF++ Deepfakes", "ffpp-df"),
@@ -36,7 +43,6 @@ COLUMN_DATA = {
     "CDF": ("Celeb-DF-v2", "celebdf"),
     "DFDC": ("DFDC", "dfdc"),
 }
-_DOMAIN_OF = {name: domain for domain, name in COLUMN_NAMES.items()}
 
 
 def is_synthetic(profile: str | Profile) -> bool:
@@ -67,67 +73,12 @@ def column_legend(columns: list[str], profile: str | Profile) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _per_seed(sub: pd.DataFrame, column: str) -> pd.Series:
-    """Video AUC per seed of one table cell: a domain, or the mean over the FF++ domains."""
-    if column in (FFPP_AVG, "avg"):
-        sub = sub[sub["test_domain"].isin(FFPP_DOMAINS)]
-    else:
-        sub = sub[sub["test_domain"] == _DOMAIN_OF.get(column, column)]
-    return sub.groupby("seed")["video_auc"].mean()
-
-
-def auc_summary(
-    long: pd.DataFrame,
-    columns: list[str] | None = None,
-    condition: str = "clean",
-    in_domain: bool = False,
-) -> pd.DataFrame:
-    """Video AUC (%) of every row of an experiment and every column, mean and std over seeds.
-
-    Args:
-        long: ``ExperimentResult.long``.
-        columns: column names (``DF`` ... ``DFDC``, ``FF++ (avg)``, ``avg``) or raw domain names;
-            default :data:`CROSS_COLUMNS`.
-        condition: the diagnostic condition to read (``clean`` for every table).
-        in_domain: keep only the rows tested on their own training domain (Table 1).
-
-    Returns:
-        Tidy table: ``method``, ``column``, ``mean``, ``std`` (NaN with one seed), ``n_seeds``;
-        rows in the experiment's order.
-    """
-    columns = columns or CROSS_COLUMNS
-    sub = long[long["condition"] == condition]
-    if in_domain:
-        sub = sub[sub["test_domain"] == sub["train_domains"]]
-    out = []
-    for method in dict.fromkeys(sub["row"]):
-        rows = sub[sub["row"] == method]
-        for column in columns:
-            values = _per_seed(rows, column).dropna().to_numpy() * 100
-            out.append(
-                {
-                    "method": method,
-                    "column": column,
-                    "mean": float(values.mean()) if values.size else np.nan,
-                    "std": float(values.std(ddof=1)) if values.size > 1 else np.nan,
-                    "n_seeds": int(values.size),
-                }
-            )
-    return pd.DataFrame(out, columns=["method", "column", "mean", "std", "n_seeds"])
-
-
 def wide(summary: pd.DataFrame) -> pd.DataFrame:
     """:func:`auc_summary` as a method x column table of means (column order kept)."""
     table = summary.pivot(index="method", columns="column", values="mean")
     table = table.loc[list(dict.fromkeys(summary["method"])), list(dict.fromkeys(summary["column"]))]
     table.columns.name = None
     return table.reset_index()
-
-
-def _cell(mean: float, std: float) -> str:
-    if not np.isfinite(mean):
-        return "n/a"
-    return f"{mean:.1f}" if not np.isfinite(std) else f"{mean:.1f} ± {std:.1f}"
 
 
 def table2_beside_paper(summary: pd.DataFrame, profile: str | Profile) -> pd.DataFrame:
@@ -148,19 +99,10 @@ def table2_beside_paper(summary: pd.DataFrame, profile: str | Profile) -> pd.Dat
         row = {"method": method, "numbers from": ours}
         for column in CROSS_COLUMNS:
             row[column] = (
-                _cell(sub.loc[column, "mean"], sub.loc[column, "std"]) if column in sub.index else "n/a"
+                format_cell(sub.loc[column, "mean"], sub.loc[column, "std"]) if column in sub.index else "n/a"
             )
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def with_std(summary: pd.DataFrame) -> pd.DataFrame:
-    """:func:`auc_summary` as a method x column table of ``mean`` or ``mean ± std`` strings."""
-    table = summary.assign(cell=[_cell(m, s) for m, s in zip(summary["mean"], summary["std"], strict=True)])
-    out = table.pivot(index="method", columns="column", values="cell")
-    out = out.loc[list(dict.fromkeys(summary["method"])), list(dict.fromkeys(summary["column"]))]
-    out.columns.name = None
-    return out.reset_index()
 
 
 def _grouped_bars(ax: Any, table: pd.DataFrame, group: str, value: str) -> np.ndarray:
