@@ -100,7 +100,8 @@ def _per_clip(values: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return values.to(x.dtype).view(-1, 1, 1, 1, 1)
 
 
-def _luma(x: torch.Tensor) -> torch.Tensor:
+def luma(x: torch.Tensor) -> torch.Tensor:
+    """BT.601 luma of clips ``(B, 3, T, H, W)`` -> ``(B, 1, T, H, W)``."""
     weights = torch.tensor(_LUMA, dtype=x.dtype, device=x.device).view(1, 3, 1, 1, 1)
     return (x * weights).sum(dim=1, keepdim=True)
 
@@ -126,7 +127,7 @@ def _contrast(x: torch.Tensor, strength: float, generator: torch.Generator | Non
     """
     c = _factor(x, COLOR_RANGE * strength, generator)
     # One mean per clip (not per frame), so the offset (1 - c) * m is the same in every frame.
-    mean = _luma(x).mean(dim=(2, 3, 4), keepdim=True)
+    mean = luma(x).mean(dim=(2, 3, 4), keepdim=True)
     return c * x + (1.0 - c) * mean
 
 
@@ -137,7 +138,7 @@ def _saturation(x: torch.Tensor, strength: float, generator: torch.Generator | N
         x: ``(B, 3, T, H, W)`` in [0, 1] -> same shape in [0, 1].
     """
     a = _factor(x, COLOR_RANGE * strength, generator)
-    return a * x + (1.0 - a) * _luma(x)
+    return a * x + (1.0 - a) * luma(x)
 
 
 def _hue(x: torch.Tensor, strength: float, generator: torch.Generator | None) -> torch.Tensor:

@@ -40,6 +40,7 @@ import torch.nn.functional as F
 from torchvision.transforms.v2 import functional as TF
 from tqdm.auto import tqdm
 
+from sdrlib.augment.ops import luma
 from sdrlib.engine.inference import ClipTransform
 from sdrlib.utils import atomic_write_json, atomic_write_text
 
@@ -49,8 +50,6 @@ REFERENCE_SIZE = 224
 LEVELS = (1, 2, 3, 4, 5)
 _BLOCK_SIDE = 8
 _GREY = 128 / 255
-# Full-range BT.601 luma weights (what OpenCV's YCrCb conversion uses).
-_LUMA = (0.299, 0.587, 0.114)
 
 
 def _check(x: torch.Tensor) -> None:
@@ -86,9 +85,8 @@ def saturation(x: torch.Tensor, factor: float) -> torch.Tensor:
         x: ``(B, 3, T, H, W)`` in [0, 1] -> same.
     """
     _check(x)
-    weights = torch.tensor(_LUMA, dtype=x.dtype, device=x.device).view(1, 3, 1, 1, 1)
-    luma = (x * weights).sum(dim=1, keepdim=True)
-    return (luma + factor * (x - luma)).clamp(0.0, 1.0)
+    grey = luma(x)
+    return (grey + factor * (x - grey)).clamp(0.0, 1.0)
 
 
 def contrast(x: torch.Tensor, factor: float) -> torch.Tensor:
