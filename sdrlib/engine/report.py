@@ -237,11 +237,10 @@ def example_clip(config: Any, domain: str, label: int = 1) -> Any:
     from sdrlib.engine.data import open_split
 
     dataset = open_split(config.data, "test", "eval", [domain])
-    for index in range(len(dataset)):
-        item = dataset[index]
-        if item["label"] == label:
-            return item["clip"].permute(3, 0, 1, 2).float().div(255.0)
-    raise ValueError(f"no test clip with label {label} in domain {domain!r}")
+    matches = np.flatnonzero(dataset.labels == label)  # per-item labels: nothing decoded to search
+    if matches.size == 0:
+        raise ValueError(f"no test clip with label {label} in domain {domain!r}")
+    return dataset[int(matches[0])]["clip"].permute(3, 0, 1, 2).float().div(255.0)
 
 
 def plot_conditions(clip: Any, frames: int = 4, seed: int = 0) -> Figure:
