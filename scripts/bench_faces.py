@@ -55,11 +55,10 @@ from sdrlib.data.faces import (
     window_transforms,
 )
 from sdrlib.data.video import iter_frames, probe, read_frames, write_video
+from sdrlib.data.video.samples import shared_videos_dir
 from sdrlib.utils.io import atomic_write_bytes
 
-DEFAULT_VIDEOS = Path(
-    os.environ.get("SDR_SHARED_VIDEOS", Path(__file__).resolve().parents[2] / "shared" / "videos")
-)
+DEFAULT_VIDEOS = shared_videos_dir()
 SECTIONS = ("detectors", "speed", "coverage", "jitter", "codec", "sheet")
 CELL = 96  # contact-sheet thumbnail side, pixels
 SHEET_CLIPS = (

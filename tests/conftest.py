@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from sdrlib.data.video.samples import shared_videos_dir
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -22,9 +24,7 @@ def _hermetic_cache(tmp_path_factory: pytest.TempPathFactory):
 
 
 #: The 86 real/fake clips beside the project (never committed); tests using them skip without it.
-SHARED_VIDEOS = Path(
-    os.environ.get("SDR_SHARED_VIDEOS", Path(__file__).resolve().parents[2] / "shared" / "videos")
-)
+SHARED_VIDEOS = shared_videos_dir()
 
 
 @pytest.fixture(scope="session")

@@ -11,13 +11,13 @@ chapter on your own video it finds a demo video and draws the frame-by-frame vie
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from sdrlib.data.video.samples import shared_videos_dir  # noqa: F401  (re-exported for the book)
 from sdrlib.engine.experiments import (  # noqa: F401  (the tables' helpers, re-exported for the book)
     CROSS_COLUMNS,
     FFPP_AVG,
@@ -377,14 +377,6 @@ def plot_perturbations(clip: Any, names: list[str] | None = None, seed: int = 0)
 #: The demo clip of the chapter 'your own video' inside the shared folder: an FF++ c23 FaceSwap
 #: fake of the FF++ test split.
 DEMO_CLIP = "ffpp_icpr2020/FaceSwap_634_660.mp4"
-
-
-def shared_videos_dir() -> Path:
-    """The shared real-video folder: ``$SDR_SHARED_VIDEOS``, else ``shared/videos`` beside the repository."""
-    import sdrlib
-
-    default = Path(sdrlib.__file__).resolve().parents[2] / "shared" / "videos"
-    return Path(os.environ.get("SDR_SHARED_VIDEOS", default)).expanduser()
 
 
 def demo_video(out_dir: str | Path, frames: int = 48, size: int = 128) -> tuple[Path, str]:
