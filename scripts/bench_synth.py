@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from sdrlib.data.synthetic import SYNTHDF_DOMAINS, generate_synthdf, get_domain, render_pair
-from sdrlib.engine.experiments import Profile
+from sdrlib.engine.profiles import Profile
 
 
 def _folder_mib(root: Path) -> float:

@@ -12,7 +12,7 @@ OUT="${1:-runs/evidence}"
 SDR="${VENV:-.venv}/bin/sdr"
 PY="${VENV:-.venv}/bin/python"
 mkdir -p "$OUT"
-DATA=$("$PY" -c "from sdrlib.engine.config import load_run_config; from sdrlib.engine.data import resolve_roots; print(resolve_roots(load_run_config('tiny').data)[0])")
+DATA=$("$PY" -c "from sdrlib.engine.profiles import load_run_config; from sdrlib.engine.data import resolve_roots; print(resolve_roots(load_run_config('tiny').data)[0])")
 FFPP=ffpp-df,ffpp-f2f,ffpp-fs,ffpp-nt
 "$SDR" experiment table2 --profile tiny --seeds 0 --out "$OUT/table2" --no-progress
 "$SDR" experiment diagnose --profile tiny --out "$OUT/diagnose" --no-progress

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from sdrlib.data.prepare import domain_mask, expand_domains, list_celebdf, list_dfdc, list_ffpp, list_folder
+from sdrlib.data.video.files import list_videos, scan_videos
 from sdrlib.data.prepare.items import VideoItem, check_unique, filter_splits, track_relpath
 from sdrlib.data.prepare.splits import (
     celebdf_test_list,
@@ -170,6 +171,19 @@ def test_folder_labels_from_folder_names_and_refusal(tmp_path):
     (tmp_path / "plain" / "labels.csv").write_text("path,label\nv.mp4,maybe\n")
     with pytest.raises(ValueError, match="maybe"):
         list_folder(tmp_path / "plain")
+
+
+def test_folder_takes_every_video_suffix_predict_takes(tmp_path):
+    """One list of video suffixes: a .webm (or .m4v) in real/ or fake/ is a video for prepare
+    folder as for predict; prepare folder used to skip it without a word."""
+    for name in ("real/a.webm", "fake/b.M4V", "fake/c.mp4", "real/notes.txt"):
+        touch(tmp_path / "set" / name)
+    items = {item.source_rel for item in list_folder(tmp_path / "set")}
+    assert items == {"real/a.webm", "fake/b.M4V", "fake/c.mp4"}
+    videos, skipped = scan_videos(tmp_path / "set")
+    assert [v.name for v in videos] == ["b.M4V", "c.mp4", "a.webm"]
+    assert [(s.path.name, s.reason) for s in skipped] == [("notes.txt", "not a video file name (.txt)")]
+    assert list_videos(tmp_path / "set") == videos
 
 
 @pytest.mark.videos

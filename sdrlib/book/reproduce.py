@@ -18,63 +18,23 @@ come from the engine's cache (``$SDR_CACHE``), so a second reproduction only re-
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import shutil
-import subprocess
-import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from sdrlib.book.display import STATIC_KERNEL_ENV
-from sdrlib.book.notebook import METRICS_FILE, PROFILE_ENV, PROFILES
-from sdrlib.book.toc import CONFIG_FILE, TOC_FILE, TocDocument, find_book_root, toc_documents
+from sdrlib.book.build import build_book, prepare_book_copy
+from sdrlib.book.execute import NotebookExecutionError, execute_notebook
+from sdrlib.book.notebook import METRICS_FILE, PROFILES
+from sdrlib.book.toc import TocDocument, find_book_root, toc_documents
 from sdrlib.utils import atomic_write_json, atomic_write_text
 
 REPORT_FILE = "reproduce.json"
 TABLES_FILE = "tables.md"
-_IGNORED_IN_COPY = shutil.ignore_patterns(
-    "*.ipynb", ".ipynb_checkpoints", "__pycache__", "_build", "conftest.py"
-)
 
-
-class NotebookExecutionError(RuntimeError):
-    """A notebook failed during ``sdr reproduce``.
-
-    Attributes:
-        notebook: the source notebook, relative to the book root.
-        executed: the executed copy, which holds the traceback.
-        cell_index: 0-based index of the failing cell in the source notebook (``None`` when no
-            cell recorded the failure, e.g. the kernel could not start or died).
-        ename: the exception's class name.
-        evalue: the exception's message.
-    """
-
-    def __init__(
-        self,
-        notebook: Path,
-        executed: Path,
-        cell_index: int | None,
-        ename: str,
-        evalue: str,
-        first_line: str = "",
-    ) -> None:
-        self.notebook, self.executed = notebook, executed
-        self.cell_index, self.ename, self.evalue = cell_index, ename, evalue
-        where = "" if cell_index is None else f" in cell {cell_index} ({first_line!r})"
-        super().__init__(
-            f"{notebook.as_posix()} failed{where}: {ename}: {evalue} (executed copy: {executed})"
-        )
-
-
-class BookBuildError(RuntimeError):
-    """``jupyter-book build`` of the executed copy failed or warned."""
 
 
 @dataclass
@@ -163,25 +123,6 @@ def _cell(value: Any) -> str:
     return str(value).replace("|", "\\|")
 
 
-@contextlib.contextmanager
-def _kernel_environment(profile: str) -> Iterator[None]:
-    """Environment inherited by the kernels papermill starts; restored afterwards."""
-    wanted = {PROFILE_ENV: profile, **STATIC_KERNEL_ENV}
-    defaults = {"HF_HUB_OFFLINE": "1", "JUPYTER_PREFER_ENV_PATH": "1"}
-    saved = {key: os.environ.get(key) for key in [*wanted, *defaults]}
-    os.environ.update(wanted)
-    for key, value in defaults.items():
-        os.environ.setdefault(key, value)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def _select(documents: list[TocDocument], names: Sequence[str] | None) -> list[TocDocument]:
     notebooks = [doc for doc in documents if doc.is_notebook]
     if names is None:
@@ -196,181 +137,6 @@ def _select(documents: list[TocDocument], names: Sequence[str] | None) -> list[T
         raise ValueError(f"not a notebook of _toc.yml: {', '.join(unknown)}; known: {known}")
     chosen = {by_name[name].docname for name in names}
     return [doc for doc in notebooks if doc.docname in chosen]
-
-
-def _support_paths(config: dict[str, Any], book_root: Path) -> list[str]:
-    """Files and folders the configuration refers to (vendored MathJax, bibliography, logo...)."""
-    sphinx_config = (config.get("sphinx") or {}).get("config") or {}
-    html = config.get("html") or {}
-    paths = [
-        *(sphinx_config.get("html_extra_path") or []),
-        *(sphinx_config.get("html_static_path") or []),
-        *(config.get("bibtex_bibfiles") or []),
-        config.get("logo") or "",
-        html.get("favicon") or "",
-    ]
-    if (book_root / "_static").is_dir():
-        paths.append("_static")
-    return [path for path in paths if path]
-
-
-def prepare_book_copy(book_root: Path, documents: list[TocDocument], copy_root: Path) -> None:
-    """Make ``copy_root`` a buildable copy of the book, without notebooks and with execution off.
-
-    Raises:
-        FileNotFoundError: a file or folder named by ``_config.yml`` is missing (for the vendored
-            MathJax: run ``scripts/setup_book_assets.sh``).
-    """
-    copy_root.mkdir(parents=True, exist_ok=True)
-    config = yaml.safe_load((book_root / CONFIG_FILE).read_text(encoding="utf-8")) or {}
-    config.setdefault("execute", {})["execute_notebooks"] = "off"
-    atomic_write_text(copy_root / CONFIG_FILE, yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
-    shutil.copy2(book_root / TOC_FILE, copy_root / TOC_FILE)
-
-    for top in sorted({doc.path.parts[0] for doc in documents if len(doc.path.parts) > 1}):
-        shutil.copytree(book_root / top, copy_root / top, ignore=_IGNORED_IN_COPY, dirs_exist_ok=True)
-    for doc in documents:
-        if not doc.is_notebook:
-            (copy_root / doc.path).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(book_root / doc.path, copy_root / doc.path)
-
-    for relative in _support_paths(config, book_root):
-        source, target = book_root / relative, copy_root / relative
-        if not source.exists():
-            hint = " (run scripts/setup_book_assets.sh)" if "_vendor" in Path(relative).parts else ""
-            raise FileNotFoundError(
-                f"{CONFIG_FILE} refers to {relative}, which is missing in {book_root}{hint}"
-            )
-        if target.exists() or target.is_symlink():
-            if not target.is_symlink():
-                continue
-            target.unlink()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            # Large vendored folders are linked, not copied; Sphinx follows the link when it copies.
-            try:
-                target.symlink_to(source.resolve(), target_is_directory=True)
-            except OSError:
-                shutil.copytree(source, target)
-        else:
-            shutil.copy2(source, target)
-
-
-def _failing_cell(executed: Path, cell_index: int) -> tuple[int, str]:
-    """Map papermill's cell index (executed notebook) to the source notebook's index and first line."""
-    import nbformat
-    from papermill.execute import ERROR_MARKER_TAG
-
-    notebook = nbformat.read(executed, as_version=4)
-    cells = [
-        cell for cell in notebook.cells if ERROR_MARKER_TAG not in cell.get("metadata", {}).get("tags", [])
-    ]
-    injected = sum(
-        "injected-parameters" in cell.get("metadata", {}).get("tags", []) for cell in cells[:cell_index]
-    )
-    source = cells[cell_index].source if cell_index < len(cells) else ""
-    first_line = next((line.strip() for line in source.splitlines() if line.strip()), "")
-    return cell_index - injected, first_line
-
-
-@contextlib.contextmanager
-def _local_kernel_config() -> Iterator[Any]:
-    """Kernel-manager settings for one notebook: IPC sockets in a private temporary folder.
-
-    The kernel runs on this machine, so Unix sockets are enough; over the default TCP transport
-    without encryption, ipykernel >= 7 prints a security warning at every kernel start. The socket
-    path is absolute (a relative one would be resolved against the kernel's working directory) and
-    short (Unix socket paths are limited to about 100 bytes).
-    """
-    import tempfile
-
-    from traitlets.config import Config
-
-    with tempfile.TemporaryDirectory(prefix="sdr-kernel-") as folder:
-        yield Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(folder, "k")}})
-
-
-def _execute(
-    book_root: Path,
-    doc: TocDocument,
-    executed: Path,
-    output_dir: Path,
-    profile: str,
-    device: str,
-    kernel: str,
-    progress: bool,
-) -> None:
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    executed.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with _kernel_environment(profile), _local_kernel_config() as kernel_config:
-            papermill.execute_notebook(
-                str(book_root / doc.path),
-                str(executed),
-                parameters={"PROFILE": profile, "DEVICE": device, "OUTPUT_DIR": str(output_dir)},
-                kernel_name=kernel,
-                cwd=str(executed.parent),
-                progress_bar=progress,
-                config=kernel_config,
-            )
-    except PapermillExecutionError as err:
-        index, first_line = _failing_cell(executed, err.cell_index)
-        raise NotebookExecutionError(doc.path, executed, index, err.ename, err.evalue, first_line) from err
-    except Exception as err:
-        raise NotebookExecutionError(doc.path, executed, None, type(err).__name__, str(err)) from err
-    _hide_injected_parameters(executed)
-
-
-def _hide_injected_parameters(executed: Path) -> None:
-    """Tag papermill's injected cell ``remove-cell``: the page shows the notebook's own parameters
-    cell, and ``print(ctx)`` after it shows the values in effect (the injected cell holds local paths)."""
-    import nbformat
-
-    notebook = nbformat.read(executed, as_version=4)
-    for cell in notebook.cells:
-        tags = cell.setdefault("metadata", {}).setdefault("tags", [])
-        if "injected-parameters" in tags and "remove-cell" not in tags:
-            tags.append("remove-cell")
-    atomic_write_text(executed, nbformat.writes(notebook) + "\n")
-
-
-def _jupyter_book() -> str:
-    beside = Path(sys.executable).with_name("jupyter-book")
-    found = str(beside) if beside.exists() else shutil.which("jupyter-book")
-    if found is None:
-        raise FileNotFoundError("jupyter-book is not installed (pip install -e '.[book]')")
-    return found
-
-
-def build_book(copy_root: Path, out_dir: Path, strict: bool = True) -> Path:
-    """Build the HTML of ``copy_root`` into ``out_dir/_build/html``; return its ``index.html``.
-
-    Args:
-        copy_root: a book whose notebooks are already executed (execution is off in its config).
-        out_dir: where ``_build/`` and ``build.log`` go.
-        strict: turn warnings into errors (``-W -n --keep-going``), as the tests and CI require.
-
-    Raises:
-        BookBuildError: the build failed; the message holds its last warnings, ``build.log`` all.
-    """
-    command = [_jupyter_book(), "build", str(copy_root), "--path-output", str(out_dir), "--all"]
-    if strict:
-        command += ["-W", "-n", "--keep-going"]
-    env = {**os.environ, **STATIC_KERNEL_ENV}
-    completed = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    log = out_dir / "build.log"
-    atomic_write_text(log, completed.stdout + completed.stderr)
-    index = out_dir / "_build" / "html" / "index.html"
-    if completed.returncode != 0 or not index.is_file():
-        lines = (completed.stdout + completed.stderr).splitlines()
-        warnings = [line for line in lines if "WARNING" in line or "ERROR" in line] or lines[-15:]
-        raise BookBuildError(
-            f"jupyter-book build failed (exit {completed.returncode}); full log in {log}:\n"
-            + "\n".join(warnings[-15:])
-        )
-    return index
 
 
 def _collect(run: NotebookRun, out_dir: Path, output_dir: Path) -> None:
@@ -447,7 +213,7 @@ def reproduce(
         shutil.rmtree(output_dir, ignore_errors=True)
         tick = time.perf_counter()
         try:
-            _execute(book_root, doc, executed, output_dir, profile, device, kernel, progress)
+            execute_notebook(book_root, doc, executed, output_dir, profile, device, kernel, progress)
         except NotebookExecutionError as err:
             run.status, run.error = "failed", str(err)
             run.wall_s = round(time.perf_counter() - tick, 3)

@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sdrlib.engine.diagnose import diagnose_checkpoint
+    from sdrlib.studies.diagnose import diagnose_checkpoint
     from sdrlib.utils import atomic_write_text
 
     table = diagnose_checkpoint(

@@ -43,6 +43,15 @@ def run(args: argparse.Namespace) -> int:
     print(f"threshold (chosen on validation): {result.threshold:.4f}")
     print(result.markdown())
     if args.out is not None:
-        path = result.save(args.out, roc=args.roc)
+        path = result.save(args.out)
         print(f"wrote {path}")
+        if args.roc:
+            import matplotlib.pyplot as plt
+
+            from sdrlib.studies.curves import plot_roc
+
+            fig = plot_roc(result.clips)
+            fig.savefig(Path(args.out) / "roc.png", dpi=120, bbox_inches="tight")
+            plt.close(fig)
+            print(f"wrote {Path(args.out) / 'roc.png'}")
     return 0

@@ -39,8 +39,10 @@ def run(args: argparse.Namespace) -> int:
     from sdrlib.config import apply_overrides, from_dict
     from sdrlib.data.faces import FacePipelineConfig
     from sdrlib.data.video.errors import InputError
+    from sdrlib.data.video.files import list_videos
     from sdrlib.engine.checkpoint import load_checkpoint
-    from sdrlib.engine.predict import list_videos, plot_timeline, predict_video
+    from sdrlib.predict.plots import plot_timeline
+    from sdrlib.predict.scoring import predict_video
     from sdrlib.utils import atomic_write_json, atomic_write_text, resolve_device
 
     if args.plot and args.out is None:

@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sdrlib.cli import CLIError
-    from sdrlib.engine.robustness import run_robustness
+    from sdrlib.studies.robustness import run_robustness
 
     try:
         levels = [int(v) for v in split_list(args.levels)] if args.levels else None

@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sdrlib.engine.config import load_run_config
+    from sdrlib.engine.profiles import load_run_config
     from sdrlib.engine.trainer import train
 
     config = load_run_config(args.config, args.overrides)

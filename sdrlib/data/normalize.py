@@ -75,9 +75,3 @@ def denormalize(x: torch.Tensor) -> torch.Tensor:
     """ImageNet-normalized ``(B, 3, T, H, W)`` -> float clips in [0, 1] (not clamped)."""
     mean, std = _stats(x)
     return x * std + mean
-
-
-def input_to_uint8(x: torch.Tensor) -> torch.Tensor:
-    """Model input ``(B, 3, T, H, W)`` -> uint8 ``(B, T, H, W, 3)`` on the CPU, for pictures."""
-    x01 = denormalize(x.detach().float()).clamp_(0, 1)
-    return (x01 * 255).round_().to(torch.uint8).permute(0, 2, 3, 4, 1).cpu()

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-VIDEO_SUFFIXES: tuple[str, ...] = (".mp4", ".avi", ".mkv", ".webm", ".mov")
-TRACK_SUFFIXES: tuple[str, ...] = (".npy",) + VIDEO_SUFFIXES
+from sdrlib.data.video.files import VIDEO_SUFFIXES
+
+TRACK_SUFFIXES: tuple[str, ...] = (".npy", *sorted(VIDEO_SUFFIXES))
 
 
 def _check_suffix(path: Path) -> str:

@@ -20,6 +20,7 @@ from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 from torch import nn
 
+from sdrlib.models import create_model
 from sdrlib.utils import atomic_write_bytes, atomic_write_json
 from sdrlib.utils.io import atomic_open
 
@@ -99,7 +100,6 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> tup
         ``(model, meta)``; ``meta.threshold`` is the validation threshold, ``meta.clip_len`` the
         clip length the model was trained on.
     """
-    from sdrlib.models import create_model
 
     json_path = resolve_checkpoint(path)
     try:

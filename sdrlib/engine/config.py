@@ -1,22 +1,21 @@
 """The configuration of one training run, loaded from a profile YAML plus ``--set`` overrides.
 
-A profile (``configs/<name>.yaml``) holds a ``run`` section (this dataclass tree) and, for the
-experiment grids, a ``models`` section with per-model options and an ``experiments`` section
-(see :mod:`sdrlib.engine.experiments`). Everything that changes a trained model is in
-:class:`RunConfig`, so its hash identifies a cached run. Explained in the book chapter 'training
-end to end'.
+A profile (``configs/<name>.yaml``, read by :mod:`sdrlib.engine.profiles`) holds a ``run`` section
+(this dataclass tree), a ``models`` section with per-model options and an ``experiments`` section
+(see :mod:`sdrlib.experiments`). Everything that changes a trained model is in :class:`RunConfig`,
+so its hash, with the hash of the code that trains it (:mod:`sdrlib.engine.fingerprint`),
+identifies a cached run. Explained in the book chapter 'training end to end'.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from sdrlib.config import ConfigError, apply_overrides, deep_merge, from_dict, load_yaml, to_dict
+from sdrlib.config import ConfigError, apply_overrides, from_dict, to_dict
+from sdrlib.engine.fingerprint import code_fingerprint
 from sdrlib.losses import LossConfig
 
 
@@ -123,100 +122,17 @@ class RunConfig:
         return to_dict(self)
 
     def fingerprint(self) -> str:
-        """Short hash of the full config and of the library's code: the key of the run cache.
+        """Short hash of the full config and of the code that trains it: the key of the run cache.
 
-        The code hash makes the cache safe while the library changes: a cached run is reused only
-        when retraining would run exactly the same code on exactly the same config.
+        The code hash (:func:`~sdrlib.engine.fingerprint.code_fingerprint`) makes the cache safe
+        while the library changes: a cached run is reused only when retraining would run exactly the
+        same code on exactly the same config.
         """
         payload = json.dumps({"config": self.to_dict(), "code": code_fingerprint()}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-#: Modules that cannot change a trained model or its evaluation: presentation, the command line,
-#: benchmarks and real-video preparation. Editing them keeps the run cache valid.
-PRESENTATION_ONLY = (
-    "cli/",
-    "book/",
-    "bench.py",
-    "data/figures.py",
-    "data/faces/",
-    "data/prepare/",
-    "augment/plots.py",
-    "mi/playground.py",
-    "engine/report.py",
-    "engine/curves.py",
-    "engine/clusters.py",
-    "engine/predict.py",
-)
-
-
-@functools.lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    """Hash of the ``sdrlib`` sources that training and evaluation run (see :data:`PRESENTATION_ONLY`)."""
-    root = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        rel = path.relative_to(root).as_posix()
-        if rel.startswith(PRESENTATION_ONLY):
-            continue
-        digest.update(rel.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
 def run_config_from_dict(data: dict[str, Any], overrides: list[str] | tuple[str, ...] = ()) -> RunConfig:
     """Build and validate a :class:`RunConfig` from a mapping plus ``key=value`` overrides."""
     merged = apply_overrides(data, overrides)
-    return from_dict(RunConfig, merged).validate()
-
-
-def load_profile(path_or_name: str | Path) -> dict[str, Any]:
-    """Read a profile YAML by path or by name (``smoke`` -> ``configs/smoke.yaml`` of the project).
-
-    Profiles are looked up in ``$SDR_CONFIG_DIR``, then ``./configs``, then the ``configs`` folder
-    next to the installed package (an editable install or a source checkout).
-    """
-    path = Path(path_or_name)
-    if path.suffix in {".yaml", ".yml"} or path.exists():
-        return load_yaml(path)
-    for folder in config_dirs():
-        candidate = folder / f"{path_or_name}.yaml"
-        if candidate.is_file():
-            return load_yaml(candidate)
-    names = sorted({p.stem for d in config_dirs() if d.is_dir() for p in d.glob("*.yaml")})
-    raise ConfigError(f"unknown profile {str(path_or_name)!r}; available: {names}")
-
-
-def config_dirs() -> list[Path]:
-    """Folders searched for profile YAML files, in order."""
-    import os
-
-    dirs = []
-    if os.environ.get("SDR_CONFIG_DIR"):
-        dirs.append(Path(os.environ["SDR_CONFIG_DIR"]))
-    dirs.append(Path.cwd() / "configs")
-    dirs.append(Path(__file__).resolve().parents[2] / "configs")
-    seen, out = set(), []
-    for d in dirs:
-        key = d.resolve()
-        if key not in seen:
-            seen.add(key)
-            out.append(d)
-    return out
-
-
-def load_run_config(path_or_name: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> RunConfig:
-    """A validated :class:`RunConfig` from a profile (its ``run`` section) or a plain run YAML.
-
-    The profile's ``models.<name>`` options (sizes that suit the profile) apply to the chosen model
-    (``model.name``, default ``sdr``); ``model.options`` given in the run section or with ``--set``
-    take precedence over them.
-    """
-    data = load_profile(path_or_name)
-    run = data.get("run", data) if "run" in data else data
-    merged = apply_overrides({k: v for k, v in run.items() if k != "models"}, list(overrides))
-    model = merged.setdefault("model", {})
-    name = model.setdefault("name", ModelSpec.name)
-    profile_options = data.get("models", {}).get(name, {})
-    model["options"] = deep_merge(profile_options, model.get("options") or {})
     return from_dict(RunConfig, merged).validate()

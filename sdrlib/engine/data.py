@@ -7,15 +7,14 @@ import json
 from pathlib import Path
 
 from sdrlib.config import ConfigError
+from sdrlib.data import ClipDataset, generate_synthdf
+from sdrlib.data.synthetic import GENERATOR_VERSION, synthdf_params
 from sdrlib.engine.cache import data_cache_dir
 from sdrlib.engine.config import DataConfig, SynthSpec
 
 
 def synth_root(spec: SynthSpec) -> Path:
     """Generate (once) the SynthDF data set described by ``spec``; return its directory."""
-    from sdrlib.data import generate_synthdf
-    from sdrlib.data.synthetic import GENERATOR_VERSION, synthdf_params
-
     # Keyed by everything that defines the bytes (the full domain specs and the generator
     # version included), so a changed default gets a new folder instead of a refused one.
     params = synthdf_params(
@@ -69,8 +68,6 @@ def open_split(
     roots: list[Path] | None = None,
 ):
     """A :class:`sdrlib.data.ClipDataset` over ``split`` of the configured data."""
-    from sdrlib.data import ClipDataset
-
     return ClipDataset(
         roots if roots is not None else resolve_roots(cfg),
         split=split,

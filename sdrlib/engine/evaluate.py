@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from sdrlib.data import ClipDataset
 from sdrlib.engine.checkpoint import CheckpointMeta, load_checkpoint
 from sdrlib.engine.inference import ClipTransform, predict_clips
 from sdrlib.engine.metrics import per_domain_metrics, video_scores
@@ -47,8 +48,8 @@ class EvaluationResult:
     def markdown(self, digits: int = 4) -> str:
         return self.table[TABLE_COLUMNS].to_markdown(index=False, floatfmt=f".{digits}f")
 
-    def save(self, out_dir: str | Path, roc: bool = False) -> Path:
-        """Write ``metrics.json``, ``clips.csv``, ``videos.csv``, ``per_domain.{csv,md}`` (and ``roc.png``)."""
+    def save(self, out_dir: str | Path) -> Path:
+        """Write ``metrics.json``, ``clips.csv``, ``videos.csv`` and ``per_domain.{csv,md}``."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         atomic_write_text(out / "clips.csv", self.clips.to_csv(index=False))
@@ -63,12 +64,6 @@ class EvaluationResult:
                 "per_domain": self.table.to_dict("records"),
             },
         )
-        if roc:
-            fig = plot_roc(self.clips)
-            fig.savefig(out / "roc.png", dpi=120, bbox_inches="tight")
-            import matplotlib.pyplot as plt
-
-            plt.close(fig)
         return out / "metrics.json"
 
 
@@ -86,8 +81,6 @@ def evaluate_model(
     progress: bool = True,
 ) -> EvaluationResult:
     """Score all non-overlapping clips of ``split`` and compute the metric table."""
-    from sdrlib.data import ClipDataset
-
     device = resolve_device(device)
     dataset = ClipDataset(
         [Path(r) for r in roots],
@@ -117,27 +110,3 @@ def evaluate_checkpoint(checkpoint: str | Path, roots: list[str | Path], **kwarg
     result = evaluate_model(model, meta, roots, device=device, **kwargs)
     result.checkpoint = str(checkpoint)
     return result
-
-
-def plot_roc(clips: pd.DataFrame, title: str = "video-level ROC"):
-    """ROC curves of the video scores, one per fake domain (fakes vs the reals they are scored with)."""
-    import matplotlib.pyplot as plt
-    from sklearn.metrics import roc_curve
-
-    videos = video_scores(clips)
-    fig, ax = plt.subplots(figsize=(4.5, 4.5))
-    reals = videos[videos["label"] == 0]
-    for domain in sorted(videos.loc[videos["label"] == 1, "domain"].unique()):
-        fakes = videos[(videos["label"] == 1) & (videos["domain"] == domain)]
-        own = reals[reals["domain"] == domain]
-        subset = pd.concat([own if len(own) else reals, fakes])
-        if subset["label"].nunique() < 2:
-            continue
-        fpr, tpr, _ = roc_curve(subset["label"], subset["prob"])
-        ax.plot(fpr, tpr, label=domain)
-    ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--")
-    ax.set(
-        xlabel="false positive rate", ylabel="true positive rate", title=title, xlim=(0, 1), ylim=(0, 1.01)
-    )
-    ax.legend(loc="lower right", fontsize=8)
-    return fig

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
 
+from sdrlib.data.domains import family
+
 CLIP_COLUMNS = ("video_id", "label", "domain", "prob")
 
 
@@ -140,7 +142,6 @@ def per_domain_metrics(clips: pd.DataFrame, threshold: float = 0.5) -> pd.DataFr
     manipulations share one set of originals, whose rows carry the family domain ``ffpp``
     (see :mod:`sdrlib.data.domains`). Domains made only of reals (such as ``ffpp``) get no row.
     """
-    from sdrlib.data.domains import family
 
     rows = [{"domain": "all", **detection_metrics(clips, threshold).as_dict()}]
     reals = clips[clips["label"] == 0]

@@ -58,6 +58,7 @@ def create_model(name: str, weights: str | None = None, **overrides: Any) -> nn.
         raise KeyError(f"unknown model {name!r}; registered models: {list_models()}")
     model = _REGISTRY[name](**overrides)
     if weights is not None:
+        # imported here: weights.py imports the model modules, which import this registry
         from sdrlib.models.weights import load_weights
 
         load_weights(model, weights)

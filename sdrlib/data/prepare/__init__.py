@@ -16,7 +16,8 @@ from sdrlib.data.prepare.extractors import FaceTrackExtractor, FrameListExtracto
 from sdrlib.data.prepare.ffpp import list_ffpp
 from sdrlib.data.prepare.folder import list_folder
 from sdrlib.data.prepare.items import VideoItem, track_relpath
-from sdrlib.data.prepare.runner import PrepareSummary, Shard, load_progress, merge_shards, prepare
+from sdrlib.data.prepare.records import Shard, load_progress, merge_shards
+from sdrlib.data.prepare.runner import PrepareSummary, prepare
 
 __all__ = [
     "FaceTrackExtractor",

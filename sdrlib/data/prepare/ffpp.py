@@ -22,12 +22,12 @@ from pathlib import Path
 from sdrlib.data.domains import DFD_DOMAIN, FFPP_FAMILY, FFPP_METHODS, REAL_METHOD
 from sdrlib.data.prepare.items import VideoItem, check_unique
 from sdrlib.data.prepare.splits import ffpp_split_of
+from sdrlib.data.video.files import scan_videos
 
 log = logging.getLogger(__name__)
 
 COMPRESSIONS = ("c23", "c40", "raw")
 DFD_METHOD = "DeepFakeDetection"
-VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv")
 
 
 def parse_methods(text: str | Iterable[str] | None) -> tuple[str, ...] | None:
@@ -55,7 +55,7 @@ def parse_methods(text: str | Iterable[str] | None) -> tuple[str, ...] | None:
 def _videos(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
+    return scan_videos(folder, recursive=False)[0]
 
 
 def _ids(stem: str) -> tuple[str, str]:

@@ -20,8 +20,8 @@ import re
 from pathlib import Path, PurePosixPath
 
 from sdrlib.data.domains import REAL_METHOD
-from sdrlib.data.prepare.ffpp import VIDEO_SUFFIXES
 from sdrlib.data.prepare.items import SPLITS, VideoItem, check_unique
+from sdrlib.data.video.files import scan_videos
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def _from_csv(root: Path, csv_path: Path, default_split: str) -> list[tuple[Path
 
 def _from_folder_names(root: Path, split: str) -> list[tuple[Path, int, str]]:
     out = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES):
+    for path in scan_videos(root)[0]:
         names = [part.lower() for part in path.relative_to(root).parts[:-1]]
         marks = [name for name in names if name in {"real", "fake"}]
         if marks:

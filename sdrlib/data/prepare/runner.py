@@ -28,13 +28,11 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
-import csv
 import dataclasses
 import json
 import logging
 import multiprocessing
 import os
-import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -45,16 +43,22 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from sdrlib.data.prepare.items import VideoItem, check_unique, track_relpath
+from sdrlib.data.prepare.records import (
+    PROGRESS_DIR,
+    SHARDS_DIR,
+    Shard,
+    check_settings,
+    is_finished,
+    load_progress,
+    merge_shards,
+    write_outputs,
+)
 from sdrlib.data.tracks import alignment_windows
 from sdrlib.data.video.errors import InputError
-from sdrlib.utils.io import atomic_open, atomic_write_json
+from sdrlib.utils.io import atomic_write_json
 
 log = logging.getLogger(__name__)
 
-SETTINGS_FILE = "prepare.json"
-PROGRESS_DIR = "progress"
-SHARDS_DIR = "shards"
-FAILURE_COLUMNS = ("video_id", "source", "error_type", "message")
 TRACK_FORMATS = ("mp4", "npy")
 EXIT_SOME_FAILED = 3
 
@@ -69,34 +73,6 @@ class TrackLike(Protocol):
 
 TrackExtractor = Callable[[VideoItem], Sequence[TrackLike]]
 TrackWriter = Callable[[Path, TrackLike], Any]
-
-
-@dataclasses.dataclass(frozen=True)
-class Shard:
-    """Shard ``index`` of ``count`` (0-based, as SLURM's ``$SLURM_ARRAY_TASK_ID`` with ``--array=0-(n-1)``)."""
-
-    index: int
-    count: int
-
-    def __post_init__(self) -> None:
-        if self.count < 1 or not 0 <= self.index < self.count:
-            raise ValueError(f"shard {self.index}/{self.count}: need 0 <= i < n (0-based index)")
-
-    @classmethod
-    def parse(cls, text: str) -> Shard:
-        """``"2/8"`` -> ``Shard(2, 8)``."""
-        match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
-        if not match:
-            raise ValueError(f"shard {text!r} must look like i/n, e.g. 0/8")
-        return cls(int(match.group(1)), int(match.group(2)))
-
-    @property
-    def tag(self) -> str:
-        return f"shard-{self.index}-of-{self.count}"
-
-    def select(self, items: Sequence[VideoItem]) -> list[VideoItem]:
-        """Every ``count``-th item starting at ``index`` (items are sorted by id first)."""
-        return sorted(items, key=lambda item: item.video_id)[self.index :: self.count]
 
 
 @dataclasses.dataclass
@@ -127,26 +103,6 @@ class PrepareSummary:
             f"{self.selected} videos: {self.processed} processed, {self.skipped} already done, "
             f"{self.failed} failed{f' ({kinds})' if kinds else ''}; {self.tracks} tracks; {where}"
         )
-
-
-def check_settings(out_dir: Path, settings: dict[str, Any]) -> None:
-    """Record ``settings`` in ``out_dir/prepare.json``, or refuse if it holds different ones.
-
-    Raises:
-        ValueError: the directory was prepared with other settings (the message names them).
-    """
-    path = out_dir / SETTINGS_FILE
-    settings = json.loads(json.dumps(settings, default=str))
-    if path.is_file():
-        old = json.loads(path.read_text())
-        diff = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
-        if diff:
-            detail = "; ".join(f"{k}: {old.get(k)!r} then {settings.get(k)!r}" for k in diff)
-            raise ValueError(
-                f"{out_dir} was prepared with other settings ({detail}); use a new --out directory"
-            )
-        return
-    atomic_write_json(path, settings)
 
 
 def _remove_stale_tracks(out_dir: Path, item: VideoItem, ext: str) -> None:
@@ -238,32 +194,6 @@ def process_video(
     return record
 
 
-def load_progress(out_dir: Path) -> dict[str, dict[str, Any]]:
-    """The latest progress record of every video in ``out_dir/progress/*.jsonl``.
-
-    A line cut short by a crash is ignored (its video is simply done again).
-    """
-    latest: dict[str, dict[str, Any]] = {}
-    for path in sorted((out_dir / PROGRESS_DIR).glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                record = json.loads(line)
-                key, stamp = record["video_id"], float(record["time"])
-            except (ValueError, KeyError, TypeError):
-                continue
-            if key not in latest or stamp >= float(latest[key]["time"]):
-                latest[key] = record
-    return latest
-
-
-def _is_finished(record: dict[str, Any] | None, out_dir: Path, retry_failed: bool) -> bool:
-    if record is None:
-        return False
-    if record.get("status") == "failed":
-        return not retry_failed
-    return record.get("status") == "done" and all((out_dir / row["path"]).is_file() for row in record["rows"])
-
-
 def _limit_threads(threads: int) -> None:
     """Worker initializer: split the machine's cores between the workers instead of oversubscribing."""
     import torch
@@ -322,38 +252,10 @@ def _run(
                     pending.add(pool.submit(process_video, item, out_dir, extractor, writer, ext))
 
 
-def _write_failures(path: Path, records: list[dict[str, Any]]) -> None:
-    with atomic_open(path, "w") as handle:
-        writer = csv.DictWriter(handle, fieldnames=FAILURE_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        for record in records:
-            writer.writerow({k: record.get(k, "") for k in FAILURE_COLUMNS})
-
-
 def _default_writer() -> TrackWriter:
     from sdrlib.data.faces import write_face_track
 
     return write_face_track
-
-
-def _finish(
-    out_dir: Path, video_ids: Sequence[str], records: dict[str, dict[str, Any]]
-) -> tuple[Path | None, int]:
-    """Write ``manifest.csv`` (rows of the finished ``video_ids``) and ``failures.csv``.
-
-    Returns the manifest path (None when no video has a track: there is no dataset to describe,
-    and the stale manifest of an earlier run is removed) and the number of tracks.
-    """
-    from sdrlib.data.manifest import MANIFEST_NAME, write_manifest
-
-    final = [records[vid] for vid in video_ids if vid in records]
-    rows = [row for record in final if record["status"] == "done" for row in record["rows"]]
-    rows.sort(key=lambda row: (row["video_id"], row["track"]))
-    _write_failures(out_dir / "failures.csv", [record for record in final if record["status"] == "failed"])
-    if not rows:
-        (out_dir / MANIFEST_NAME).unlink(missing_ok=True)
-        return None, 0
-    return write_manifest(out_dir, rows), len(rows)
 
 
 def prepare(
@@ -408,7 +310,7 @@ def prepare(
     if limit is not None:
         selected = selected[:limit]
     records = load_progress(out_dir)
-    todo = [item for item in selected if not _is_finished(records.get(item.video_id), out_dir, retry_failed)]
+    todo = [item for item in selected if not is_finished(records.get(item.video_id), out_dir, retry_failed)]
     tag = shard.tag if shard is not None else "all"
     if len(todo) < len(selected):
         log.info("%d of %d videos already done, skipped", len(selected) - len(todo), len(selected))
@@ -438,7 +340,7 @@ def prepare(
         failures_by_type=dict(Counter(record["error_type"] for record in failed)),
     )
     if shard is None:
-        summary.manifest, _ = _finish(out_dir, [item.video_id for item in selected], records)
+        summary.manifest, _ = write_outputs(out_dir, [item.video_id for item in selected], records)
     elif limit is None:
         atomic_write_json(
             out_dir / SHARDS_DIR / f"{tag}.json",
@@ -451,46 +353,3 @@ def prepare(
     return summary
 
 
-def merge_shards(out_dir: str | Path, count: int | None = None) -> Path | None:
-    """Write ``manifest.csv`` and ``failures.csv`` for all ``n`` shards of a sharded run.
-
-    Every shard that ended left ``shards/shard-i-of-n.json`` (its video ids); the rows come from
-    the progress records. Shards finishing at the same time may both merge: the result is the same.
-
-    Args:
-        out_dir: the dataset directory.
-        count: the number of shards ``n``; needed only when shards of several ``n`` ended there.
-
-    Returns:
-        The manifest path (None if no video of any shard has a track).
-
-    Raises:
-        FileNotFoundError: no ended shard, or some of the n shards have not ended.
-        ValueError: shards of several counts and no ``count``.
-    """
-    out_dir = Path(out_dir)
-    pattern = re.compile(r"shard-(\d+)-of-(\d+)\.json")
-    ended: dict[int, set[int]] = {}
-    for path in (out_dir / SHARDS_DIR).glob("shard-*-of-*.json"):
-        match = pattern.fullmatch(path.name)
-        if match:
-            ended.setdefault(int(match.group(2)), set()).add(int(match.group(1)))
-    if not ended:
-        raise FileNotFoundError(
-            f"no ended shard in {out_dir / SHARDS_DIR} (run sdr prepare ... --shard i/n first)"
-        )
-    if count is None:
-        if len(ended) > 1:
-            raise ValueError(f"{out_dir} holds shards of several counts {sorted(ended)}; pass the count")
-        count = next(iter(ended))
-    missing = sorted(set(range(count)) - ended.get(count, set()))
-    if missing:
-        raise FileNotFoundError(
-            f"shard(s) {missing} of {count} have not ended (no {SHARDS_DIR}/shard-i-of-{count}.json)"
-        )
-    video_ids: list[str] = []
-    for index in range(count):
-        marker = json.loads((out_dir / SHARDS_DIR / f"shard-{index}-of-{count}.json").read_text())
-        video_ids += marker["video_ids"]
-    manifest, _ = _finish(out_dir, video_ids, load_progress(out_dir))
-    return manifest

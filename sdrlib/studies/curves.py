@@ -1,23 +1,28 @@
-"""Training curves of a run directory: the loss terms, the learning rate and validation AUC.
+"""Curves of a trained run: its training logs (loss terms, learning rate, validation AUC) and the
+ROC curves of an evaluation.
 
 Reads the CSV logs :func:`sdrlib.engine.trainer.train` writes (``train_log.csv``: one row every
 ``log_every`` steps with ``loss``, ``bce``, ``mi``, ``con``, ``lambda_mi``, ``lr``; ``val_log.csv``:
 one row per validation) and draws them. The planned learning rate comes from the same function the
 trainer's scheduler calls (:func:`sdrlib.engine.schedule.lr_factor`), so the figure shows that the
-logged rate follows the schedule step by step. Book chapter 'training end to end'.
+logged rate follows the schedule step by step. The ROC curves (``sdr evaluate --roc``) draw each
+fake domain against the reals its AUC is computed with. Book chapter 'training end to end'.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from sklearn.metrics import roc_curve
 
 from sdrlib.engine.config import OptimConfig
+from sdrlib.engine.metrics import video_scores
+from sdrlib.engine.run_state import LOG_FILE, VAL_FILE
 from sdrlib.engine.schedule import lr_factor
-from sdrlib.engine.trainer import LOG_FILE, VAL_FILE
 
 LOSS_TERMS = (("loss", "total"), ("bce", "BCE"), ("mi", "MI (eq. 3)"), ("con", "contrastive"))
 
@@ -87,4 +92,25 @@ def plot_training_curves(
             ax_auc.axvline(best_step, color="grey", ls="--", lw=0.8, label=f"selected (step {best_step})")
         ax_auc.legend(fontsize=8)
     ax_auc.set(xlabel="step", ylim=(0.0, 1.02), xlim=(0, total_steps + 1), title="validation")
+    return fig
+
+
+def plot_roc(clips: pd.DataFrame, title: str = "video-level ROC") -> Figure:
+    """ROC curves of the video scores, one per fake domain (fakes vs the reals they are scored with)."""
+    videos = video_scores(clips)
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    reals = videos[videos["label"] == 0]
+    for domain in sorted(videos.loc[videos["label"] == 1, "domain"].unique()):
+        fakes = videos[(videos["label"] == 1) & (videos["domain"] == domain)]
+        own = reals[reals["domain"] == domain]
+        subset = pd.concat([own if len(own) else reals, fakes])
+        if subset["label"].nunique() < 2:
+            continue
+        fpr, tpr, _ = roc_curve(subset["label"], subset["prob"])
+        ax.plot(fpr, tpr, label=domain)
+    ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--")
+    ax.set(
+        xlabel="false positive rate", ylabel="true positive rate", title=title, xlim=(0, 1), ylim=(0, 1.01)
+    )
+    ax.legend(loc="lower right", fontsize=8)
     return fig

@@ -1,4 +1,4 @@
-"""Training curves of a run (sdrlib.engine.curves)."""
+"""Training curves of a run (sdrlib.studies.curves)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import torch
 from matplotlib.figure import Figure
 
 from sdrlib.engine.config import OptimConfig
-from sdrlib.engine.curves import planned_lr, plot_training_curves, read_logs
+from sdrlib.studies.curves import planned_lr, plot_training_curves, read_logs
 from sdrlib.engine.schedule import build_optimizer
 
 

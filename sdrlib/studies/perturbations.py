@@ -1,4 +1,4 @@
-"""Robustness to unseen perturbations: the ``table2`` detectors scored on corrupted test clips.
+"""The perturbations of the robustness study: DeeperForensics-1.0's seven corruptions, five levels each.
 
 The protocol comes from LipForensics, which borrowed the perturbations of DeeperForensics-1.0:
 seven types (colour saturation, colour contrast, block-wise occlusion, colour Gaussian noise,
@@ -17,10 +17,9 @@ are DeeperForensics-1.0's (its ``perturbation/add_distortion_to_video.py``); wha
   from a generator seeded once per evaluation, so a result is reproducible.
 
 Every perturbation is a test-time clip transform for
-:func:`sdrlib.engine.evaluate.evaluate_model` (float clips in [0, 1], ``(B, 3, T, H, W)``).
-Evaluations are cached per run and perturbation like the experiment grids'. The runs are the
-``table2`` grid's (trained through that grid when the cache lacks them); nothing else is trained.
-Book chapter 'robustness'.
+:func:`sdrlib.engine.evaluate.evaluate_model` (float clips in [0, 1], ``(B, 3, T, H, W)``);
+:mod:`sdrlib.studies.robustness` scores the ``table2`` detectors under them. Book chapter
+'robustness'.
 """
 
 from __future__ import annotations
@@ -29,20 +28,16 @@ import io
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import av
 import numpy as np
-import pandas as pd
 import torch
 import torch.nn.functional as F
-from torchvision.transforms.v2 import functional as TF
-from tqdm.auto import tqdm
 
 from sdrlib.augment.ops import luma
 from sdrlib.engine.inference import ClipTransform
-from sdrlib.utils import atomic_write_json, atomic_write_text
+from sdrlib.engine.runs import Condition
+from sdrlib.studies.clip_ops import as_frames, blur_frames, from_frames
 
 #: The crop side (pixels) at which pixel sizes are specified: FTCN's input.
 REFERENCE_SIZE = 224
@@ -64,18 +59,6 @@ def _check(x: torch.Tensor) -> None:
 def _scaled(pixels: float, x: torch.Tensor) -> float:
     """A length given at :data:`REFERENCE_SIZE` expressed at the clip's size."""
     return pixels * min(x.shape[-2:]) / REFERENCE_SIZE
-
-
-def _frames(x: torch.Tensor) -> torch.Tensor:
-    """``(B, 3, T, H, W)`` -> ``(B * T, 3, H, W)``."""
-    b, c, t, h, w = x.shape
-    return x.transpose(1, 2).reshape(b * t, c, h, w)
-
-
-def _clips(frames: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    """Inverse of :func:`_frames`."""
-    b, c, t, h, w = like.shape
-    return frames.reshape(b, t, c, h, w).transpose(1, 2).contiguous()
 
 
 def saturation(x: torch.Tensor, factor: float) -> torch.Tensor:
@@ -153,13 +136,7 @@ def blur(x: torch.Tensor, kernel: float) -> torch.Tensor:
         x: ``(B, 3, T, H, W)`` in [0, 1] -> same.
     """
     _check(x)
-    sigma = _scaled(kernel, x) / 6
-    size = max(3, 2 * math.floor(_scaled(kernel, x) / 2) + 1)
-    size = min(size, 2 * (min(x.shape[-2:]) - 1) + 1)  # reflect padding must stay inside the frame
-    if size < 3:
-        return x.clone()
-    frames = TF.gaussian_blur(_frames(x), kernel_size=[size, size], sigma=[sigma, sigma])
-    return _clips(frames, x).clamp(0.0, 1.0)
+    return blur_frames(x, _scaled(kernel, x) / 6, max(3, 2 * math.floor(_scaled(kernel, x) / 2) + 1))
 
 
 def pixelation(x: torch.Tensor, factor: float) -> torch.Tensor:
@@ -171,9 +148,9 @@ def pixelation(x: torch.Tensor, factor: float) -> torch.Tensor:
     _check(x)
     h, w = x.shape[-2:]
     small = (max(1, int(h // factor)), max(1, int(w // factor)))
-    frames = F.interpolate(_frames(x), size=small, mode="bilinear", align_corners=False)
+    frames = F.interpolate(as_frames(x), size=small, mode="bilinear", align_corners=False)
     frames = F.interpolate(frames, size=(h, w), mode="bilinear", align_corners=False)
-    return _clips(frames, x).clamp(0.0, 1.0)
+    return from_frames(frames, x).clamp(0.0, 1.0)
 
 
 def _h264_roundtrip(frames: np.ndarray, crf: int) -> np.ndarray:
@@ -250,7 +227,12 @@ PERTURBATIONS: dict[str, Perturbation] = {
 }
 
 
-def _perturbation(name: str, level: int) -> Perturbation:
+def get_perturbation(name: str, level: int) -> Perturbation:
+    """The spec of perturbation ``name``, after checking that ``level`` is one of 0..5.
+
+    Raises:
+        ValueError: an unknown name or a level outside 0..5.
+    """
     if name not in PERTURBATIONS:
         raise ValueError(f"unknown perturbation {name!r}; known: {list(PERTURBATIONS)}")
     if not isinstance(level, (int, np.integer)) or isinstance(level, bool) or not 0 <= level <= len(LEVELS):
@@ -267,7 +249,7 @@ def perturb(x: torch.Tensor, name: str, level: int, generator: torch.Generator |
     Raises:
         ValueError: unknown name, a level outside 0..5, or clips of the wrong shape.
     """
-    spec = _perturbation(name, level)
+    spec = get_perturbation(name, level)
     _check(x)
     if level == 0:
         return x
@@ -283,7 +265,7 @@ def perturbation_transform(name: str, level: int, seed: int = 0) -> ClipTransfor
     batch (no host-side noise copied to a GPU), so the same sequence of batches on the same device
     gets the same corruption every time.
     """
-    _perturbation(name, level)
+    get_perturbation(name, level)
     generators: dict[torch.device, torch.Generator] = {}
 
     def transform(x: torch.Tensor) -> torch.Tensor:
@@ -294,157 +276,12 @@ def perturbation_transform(name: str, level: int, seed: int = 0) -> ClipTransfor
     return transform
 
 
-def condition_label(name: str, level: int, seed: int) -> str:
-    """The cache label of one perturbed evaluation."""
-    _perturbation(name, level)
-    return f"robust-{name}-{level}-s{seed}"
-
-
-@dataclass
-class RobustnessResult:
-    """The long table (run x perturbation x level x test domain x seed) and the summary table."""
-
-    profile: str
-    long: pd.DataFrame
-    table: pd.DataFrame
-    out_dir: Path
-    runs: list[Path]
-
-
-def run_robustness(
-    profile: Any,
-    out_dir: str | Path | None = None,
-    models: list[str] | None = None,
-    perturbations: list[str] | None = None,
-    levels: list[int] | None = None,
-    domains: list[str] | None = None,
-    seeds: list[int] | None = None,
-    progress: bool = True,
-) -> RobustnessResult:
-    """Score the ``table2`` runs of ``profile`` under every perturbation and level (cached).
-
-    The runs are the ``table2`` grid's (trained once, shared with the tables); each evaluation is
-    cached in its run folder, so a second call only reads CSV files.
-
-    Args:
-        profile: a profile name, path or :class:`~sdrlib.engine.experiments.Profile`.
-        out_dir: where ``results.csv``, ``table.{csv,md}`` and ``metrics.json`` go (default
-            ``runs/<profile>/experiments/robustness``).
-        models: rows of the ``table2`` grid to score (default: the profile's
-            ``experiments.robustness_models``, else its ``table1_models``: FTCN and SDR).
-        perturbations: names from :data:`PERTURBATIONS` (default: profile's
-            ``robustness_perturbations``, else all seven).
-        levels: levels in 1..5 (default: profile's ``robustness_levels``, else all five).
-        domains: test domains (default: the profile's FF++ domains, as LipForensics tests on FF++).
-        seeds: training seeds (default: the profile's ``experiments.grid_seeds.robustness``, else
-            ``experiments.seeds``; any of them is a table2 run).
-
-    Raises:
-        ValueError: an unknown model, perturbation or level.
-    """
-    from sdrlib.engine.experiments import (
-        FFPP_DOMAINS,
-        Profile,
-        cached_evaluation,
-        ensure_trained,
-        grid,
-        grid_seeds,
+def perturbation_condition(name: str, level: int, seed: int) -> Condition:
+    """One perturbed evaluation for :func:`sdrlib.engine.runs.evaluate_runs`: its cache label names
+    the perturbation, the level and the seed of its random draws."""
+    get_perturbation(name, level)
+    return Condition(
+        f"robust-{name}-{level}-s{seed}",
+        perturbation_transform(name, level, seed),
+        {"perturbation": name, "level": level, "value": PERTURBATIONS[name].value(level)},
     )
-    from sdrlib.engine.trainer import load_result
-
-    prof = profile if isinstance(profile, Profile) else Profile.load(profile)
-    specs = grid("table2", prof)
-    known = [spec.row for spec in specs]
-    models = list(models or prof.setting("robustness_models", prof.setting("table1_models", ["ftcn", "sdr"])))
-    unknown = sorted(set(models) - set(known))
-    if unknown:
-        raise ValueError(f"models {unknown} are not in the table2 grid of profile {prof.name!r}: {known}")
-    perturbations = list(perturbations or prof.setting("robustness_perturbations", list(PERTURBATIONS)))
-    levels = sorted(levels or prof.setting("robustness_levels", list(LEVELS)))
-    for name in perturbations:
-        for level in levels:
-            if level == 0:
-                raise ValueError("levels are 1..5; the clean clip (level 0) is always evaluated")
-            _perturbation(name, level)
-    domains = list(domains or prof.setting("ffpp_domains", FFPP_DOMAINS))
-    seeds = list(seeds or grid_seeds("robustness", prof))
-    conditions = [("clean", 0)] + [(name, level) for name in perturbations for level in levels]
-    out = Path(out_dir) if out_dir is not None else Path("runs") / prof.name / "experiments" / "robustness"
-
-    rows, runs = [], []
-    jobs = [(spec, seed) for spec in specs if spec.row in models for seed in seeds]
-    for spec, seed in tqdm(jobs, desc=f"robustness ({prof.name})", disable=not progress):
-        config = prof.run_config(spec, seed)
-        run_dir = ensure_trained(config, progress=progress)
-        runs.append(run_dir)
-        threshold = load_result(run_dir).threshold
-        for name, level in conditions:
-            if name == "clean":
-                table = cached_evaluation(run_dir, config, domains, "clean", progress)
-            else:
-                table = cached_evaluation(
-                    run_dir,
-                    config,
-                    domains,
-                    condition_label(name, level, seed),
-                    progress,
-                    transform=perturbation_transform(name, level, seed),
-                )
-            value = PERTURBATIONS[name].value(level) if name != "clean" else np.nan
-            for rec in table.to_dict("records"):
-                rows.append(
-                    {
-                        "model": spec.row,
-                        "seed": seed,
-                        "perturbation": name,
-                        "level": level,
-                        "value": value,
-                        "test_domain": rec["domain"],
-                        "video_auc": rec["video_auc"],
-                        "clip_auc": rec["clip_auc"],
-                        "video_acc": rec["video_acc"],
-                        "n_videos": rec["n_videos"],
-                        "threshold": threshold,
-                        "run_dir": str(run_dir),
-                    }
-                )
-    long = pd.DataFrame(rows)
-    table = robustness_table(long, perturbations)
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "results.csv", long.to_csv(index=False))
-    atomic_write_text(out / "table.csv", table.to_csv(index=False))
-    atomic_write_text(out / "table.md", table.to_markdown(index=False, floatfmt=".1f") + "\n")
-    atomic_write_json(
-        out / "metrics.json",
-        {
-            "experiment": "robustness",
-            "profile": prof.name,
-            "seeds": seeds,
-            "levels": levels,
-            "domains": domains,
-            "table": table.to_dict("records"),
-        },
-    )
-    return RobustnessResult(prof.name, long, table, out, runs)
-
-
-def robustness_table(long: pd.DataFrame, perturbations: list[str] | None = None) -> pd.DataFrame:
-    """Video AUC (%) on all test videos together: clean, each perturbation averaged over its levels
-    (LipForensics' summary), and the mean over perturbations; mean over seeds.
-
-    Args:
-        long: :attr:`RobustnessResult.long`.
-        perturbations: column order (default: as they appear in ``long``).
-    """
-    overall = long[long["test_domain"] == "all"]
-    names = perturbations or [p for p in dict.fromkeys(overall["perturbation"]) if p != "clean"]
-    out = []
-    for model in dict.fromkeys(overall["model"]):
-        sub = overall[overall["model"] == model]
-        per_seed = sub.groupby(["perturbation", "seed"])["video_auc"].mean().unstack("seed")
-        rec: dict[str, Any] = {"method": model, "clean": 100 * per_seed.loc["clean"].mean()}
-        for name in names:
-            rec[name] = 100 * per_seed.loc[name].mean() if name in per_seed.index else np.nan
-        rec["avg"] = float(np.nanmean([rec[name] for name in names])) if names else np.nan
-        out.append(rec)
-    return pd.DataFrame(out)

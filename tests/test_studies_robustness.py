@@ -8,9 +8,11 @@ import torch
 from engine_helpers import MICRO_MODELS, MICRO_RUN
 
 from sdrlib.config import ConfigError
-from sdrlib.engine import experiments, robustness
-from sdrlib.engine.experiments import Profile, cached_evaluation
-from sdrlib.engine.robustness import (
+from sdrlib.engine import runs as engine_runs
+from sdrlib.engine.profiles import Profile
+from sdrlib.engine.runs import Condition, cached_evaluation
+from sdrlib.experiments import RunSpec
+from sdrlib.studies.perturbations import (
     PERTURBATIONS,
     block_wise,
     blur,
@@ -18,11 +20,12 @@ from sdrlib.engine.robustness import (
     compression,
     contrast,
     perturb,
+    perturbation_condition,
     perturbation_transform,
     pixelation,
-    run_robustness,
     saturation,
 )
+from sdrlib.studies.robustness import run_robustness
 
 
 def _clips(b: int = 2, t: int = 4, size: int = 32, seed: int = 0) -> torch.Tensor:
@@ -136,13 +139,14 @@ def test_bad_inputs_fail_with_clear_errors():
 
 
 def test_cached_evaluation_refuses_a_transform_without_its_own_label(tmp_path):
-    config = Profile(name="micro", run=MICRO_RUN, models=MICRO_MODELS, experiments={}).run_config(
-        experiments.RunSpec("ftcn", "ftcn"), 0
-    )
-    with pytest.raises(ConfigError, match="own plain label"):
-        cached_evaluation(tmp_path, config, None, "blur", transform=lambda x: x)
-    with pytest.raises(ConfigError, match="own plain label"):
-        cached_evaluation(tmp_path, config, None, "a/b", transform=lambda x: x)
+    profile = Profile(name="micro", run=MICRO_RUN, models=MICRO_MODELS, experiments={})
+    config = RunSpec("ftcn", "ftcn").config(profile, 0)
+    with pytest.raises(ConfigError, match="'clean' means no transform"):
+        cached_evaluation(tmp_path, config, None, Condition("clean", lambda x: x))
+    with pytest.raises(ConfigError, match="'clean' means no transform"):
+        cached_evaluation(tmp_path, config, None, Condition("blur", None))
+    with pytest.raises(ConfigError, match="plain label"):
+        cached_evaluation(tmp_path, config, None, Condition("a/b", lambda x: x))
 
 
 def test_run_robustness_scores_the_table2_runs_and_then_reads_the_cache(tmp_path, monkeypatch):
@@ -181,8 +185,8 @@ def test_run_robustness_scores_the_table2_runs_and_then_reads_the_cache(tmp_path
     def no_work(*args, **kwargs):
         raise AssertionError("a cached run or evaluation was recomputed")
 
-    monkeypatch.setattr(experiments, "train", no_work)
-    monkeypatch.setattr("sdrlib.engine.evaluate.evaluate_checkpoint", no_work)
+    monkeypatch.setattr(engine_runs, "train", no_work)
+    monkeypatch.setattr(engine_runs, "evaluate_checkpoint", no_work)
     again = run_robustness(
         profile, tmp_path / "r2", perturbations=["contrast", "noise"], levels=[1, 5], progress=False
     )
@@ -202,7 +206,8 @@ def test_perturbation_table_matches_deeperforensics_levels():
     assert PERTURBATIONS["blur"].values == (7, 9, 13, 17, 21)
     assert PERTURBATIONS["pixelation"].values == (2, 3, 4, 5, 6)
     assert PERTURBATIONS["compression"].values == (30, 32, 35, 38, 40)
-    assert robustness.condition_label("blur", 3, 0) == "robust-blur-3-s0"
+    condition = perturbation_condition("blur", 3, 0)
+    assert condition.label == "robust-blur-3-s0" and condition.fields == {"perturbation": "blur", "level": 3, "value": 13}
 
 
 def test_cli_rejects_bad_levels_and_names_before_any_training(capsys):

@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from sdrlib.data.clip_dataset import resize_clip
+from sdrlib.data.faces import FacePipelineConfig, extract_face_tracks
 from sdrlib.data.tracks import eval_clip_starts
 from sdrlib.engine.checkpoint import CheckpointMeta
 from sdrlib.engine.inference import score_batches
-
-VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv", ".ts"}
 
 
 @dataclass
@@ -95,8 +95,6 @@ def score_track(
     Shape:
         frames: ``(T, S, S, 3)`` uint8 with ``T >= clip_len``.
     """
-    from sdrlib.data.clip_dataset import resize_clip
-
     clip_len = meta.clip_len
     if len(frames) < clip_len:
         raise ValueError(
@@ -135,8 +133,6 @@ def predict_video(
     Raises:
         sdrlib.data.video.errors.InputError: not a video, corrupt, no face, face too small...
     """
-    from sdrlib.data.faces import FacePipelineConfig, extract_face_tracks
-
     start = time.perf_counter()
     # one alignment transform per model clip: the pipeline's windows are the checkpoint's clips
     config = dataclasses.replace(face_config or FacePipelineConfig(), clip_len=meta.clip_len)
@@ -169,36 +165,3 @@ def predict_video(
             )
         )
     return VideoPrediction(video=str(path), tracks=results, runtime_s=time.perf_counter() - start)
-
-
-def list_videos(path: str | Path) -> list[Path]:
-    """``path`` itself if it is a file, else the video files under it (recursively, sorted)."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no such file or folder: {path}")
-    if path.is_file():
-        return [path]
-    return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
-
-
-def plot_timeline(prediction: VideoPrediction, fps: float | None = None):
-    """Per-frame fake score of each track, with the validation threshold; returns a Figure."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 2.6))
-    for track in prediction.tracks:
-        x = np.asarray(track.frame_indices, dtype=float)
-        order = np.argsort(x, kind="stable")
-        label = f"track {track.track_id}: p = {track.prob:.2f} ({track.verdict})"
-        ax.plot(x[order] / fps if fps else x[order], np.asarray(track.frame_scores)[order], label=label)
-    threshold = prediction.tracks[0].threshold
-    ax.axhline(threshold, color="grey", ls="--", lw=0.8, label=f"threshold {threshold:.2f} (validation)")
-    ax.set(
-        xlabel="time (s)" if fps else "frame",
-        ylabel="fake probability",
-        ylim=(-0.02, 1.02),
-        title=Path(prediction.video).name,
-    )
-    ax.legend(fontsize=7, loc="upper right")
-    fig.tight_layout()
-    return fig

@@ -1,4 +1,4 @@
-"""Feature clusters of SDR's branches (sdrlib.engine.clusters)."""
+"""Feature clusters of SDR's branches (sdrlib.studies.clusters)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from sdrlib.engine.clusters import branch_features, cluster_tightness, plot_branch_clusters
+from sdrlib.studies.clusters import branch_features, cluster_tightness, plot_branch_clusters
 from sdrlib.models import create_model
 
 SMALL = {"width_mult": 0.125, "depth_mult": 0.34, "num_frames": 8, "input_size": 32, "latent_dim": 16}

@@ -12,20 +12,31 @@ destructions and reporting the AUC drop of each:
 - ``blur``: a strong Gaussian blur (sigma = H / 16) of every frame; fine texture gone, motion kept.
 
 A detector that relies on temporal cues drops under the first two and holds under the last two;
-a spatially-biased one does the opposite. No anchor reports this. Book chapter
-'spatial-dependency diagnostic'.
+a spatially-biased one does the opposite. No anchor reports this. :func:`diagnose_checkpoint`
+runs it on one checkpoint, :func:`run_diagnostic` on every ``table2`` run of a profile (the
+``diagnose`` grid). Book chapter 'spatial-dependency diagnostic'.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import torch
-from torchvision.transforms.v2 import functional as TF
 
 from sdrlib.augment.ops import patch_shuffle
+from sdrlib.engine.checkpoint import load_checkpoint
+from sdrlib.engine.evaluate import evaluate_model
+from sdrlib.engine.profiles import Profile
+from sdrlib.engine.runs import CLEAN, Condition
+from sdrlib.experiments.grids import grid, grid_seeds, jobs
+from sdrlib.experiments.runner import ExperimentResult, as_profile, collect, default_out_dir, write_results
+from sdrlib.experiments.tables import seed_cell
+from sdrlib.studies.clip_ops import blur_frames
+from sdrlib.utils import resolve_device
 
 Transform = Callable[[torch.Tensor], torch.Tensor]
 
@@ -50,11 +61,7 @@ def frame_repeat(x: torch.Tensor) -> torch.Tensor:
 def strong_blur(x: torch.Tensor) -> torch.Tensor:
     """Gaussian blur with sigma = H / 16 (kernel 6 sigma + 1), the same for every frame."""
     sigma = max(1.0, x.shape[-2] / 16)
-    kernel = int(2 * round(3 * sigma) + 1)
-    b, c, t, h, w = x.shape
-    frames = x.permute(0, 2, 1, 3, 4).reshape(b * t, c, h, w)
-    blurred = TF.gaussian_blur(frames, kernel_size=[kernel, kernel], sigma=[sigma, sigma])
-    return blurred.reshape(b, t, c, h, w).permute(0, 2, 1, 3, 4)
+    return blur_frames(x, sigma, int(2 * round(3 * sigma) + 1))
 
 
 def _seeded(fn: Callable[[torch.Tensor, torch.Generator], torch.Tensor], seed: int) -> Transform:
@@ -105,10 +112,6 @@ def diagnose_checkpoint(
         ``drop`` (clean AUC minus this AUC), and the summary rows ``temporal reliance`` (mean drop
         of the temporal conditions) and ``spatial reliance`` (mean drop of the spatial ones).
     """
-    from sdrlib.engine.checkpoint import load_checkpoint
-    from sdrlib.engine.evaluate import evaluate_model
-    from sdrlib.utils import resolve_device
-
     device = resolve_device(device)
     model, meta = load_checkpoint(checkpoint, device)
     rows = []
@@ -149,3 +152,83 @@ def diagnose_checkpoint(
         },
     ]
     return pd.concat([table, pd.DataFrame(summary)], ignore_index=True)
+
+
+def diagnostic_conditions(seed: int) -> list[Condition]:
+    """Every condition as a :class:`~sdrlib.engine.runs.Condition` (random draws seeded by ``seed``)."""
+    return [CLEAN] + [Condition(c, condition_transform(c, seed)) for c in CONDITIONS if c != "clean"]
+
+
+def run_diagnostic(
+    profile: str | Path | Profile,
+    out_dir: str | Path | None = None,
+    progress: bool = True,
+    seeds: list[int] | None = None,
+) -> ExperimentResult:
+    """The ``diagnose`` grid: every ``table2`` run of ``profile`` under every condition (cached).
+
+    Args:
+        profile: a profile name, path or :class:`~sdrlib.engine.profiles.Profile`.
+        out_dir: where the tables go (default ``runs/<profile>/experiments/diagnose``).
+        seeds: training seeds (default: ``experiments.grid_seeds.diagnose``, else ``seeds``).
+    """
+    prof = as_profile(profile)
+    seeds = list(seeds or grid_seeds("diagnose", prof))
+    run_jobs = jobs("diagnose", prof, grid("table2", prof), seeds, diagnostic_conditions)
+    long, runs = collect("diagnose", prof, run_jobs, progress)
+    table = diagnostic_table(long)
+    out = Path(out_dir) if out_dir is not None else default_out_dir(prof, "diagnose")
+    write_results(out, "diagnose", prof, long, table, seeds=seeds)
+    return ExperimentResult("diagnose", prof.name, long, table, out, runs)
+
+
+def _ffpp_auc_per_seed(rows: pd.DataFrame, condition: str) -> pd.Series:
+    """Video AUC per seed under ``condition``, averaged over the FF++ test domains."""
+    return rows[rows["condition"] == condition].groupby("seed")["video_auc"].mean()
+
+
+def diagnostic_table(long: pd.DataFrame) -> pd.DataFrame:
+    """Rows = models; columns = video AUC (%) on the FF++ test domains under each condition, and
+    the drop from clean (``mean`` or ``mean ± std`` over seeds)."""
+    sub = long[long["ffpp"].astype(bool)]
+    out = []
+    for model in dict.fromkeys(sub["row"]):
+        rows = sub[sub["row"] == model]
+        clean = _ffpp_auc_per_seed(rows, "clean")
+        rec: dict[str, Any] = {"method": model}
+        for condition in CONDITIONS:
+            per_seed = _ffpp_auc_per_seed(rows, condition)
+            rec[condition] = seed_cell(per_seed)
+            if condition != "clean":
+                rec[f"drop {condition}"] = seed_cell(clean - per_seed)
+        out.append(rec)
+    return pd.DataFrame(out)
+
+
+def diagnostic_drops(long: pd.DataFrame) -> pd.DataFrame:
+    """AUC drop (percentage points, clean minus condition) on the FF++ test domains, per model.
+
+    Returns:
+        Tidy table: ``method``, ``condition``, ``kind`` (temporal or spatial destruction),
+        ``clean``, ``auc``, ``drop`` (means over seeds), ``std`` of the drop (NaN with one seed).
+    """
+    sub = long[long["ffpp"].astype(bool)]
+    out = []
+    for method in dict.fromkeys(sub["row"]):
+        rows = sub[sub["row"] == method]
+        clean = _ffpp_auc_per_seed(rows, "clean") * 100
+        for condition in (c for c in CONDITIONS if c != "clean"):
+            auc = _ffpp_auc_per_seed(rows, condition) * 100
+            drop = (clean - auc).dropna()
+            out.append(
+                {
+                    "method": method,
+                    "condition": condition,
+                    "kind": "temporal" if condition in TEMPORAL_CONDITIONS else "spatial",
+                    "clean": float(clean.mean()),
+                    "auc": float(auc.mean()),
+                    "drop": float(drop.mean()),
+                    "std": float(drop.std(ddof=1)) if len(drop) > 1 else np.nan,
+                }
+            )
+    return pd.DataFrame(out)

@@ -10,9 +10,10 @@ import torch
 from engine_helpers import MICRO_MODELS, MICRO_RUN
 
 from sdrlib.config import ConfigError
-from sdrlib.engine import experiments
-from sdrlib.engine.diagnose import frame_repeat, temporal_shuffle
-from sdrlib.engine.experiments import Profile, grid, run_experiment
+from sdrlib.engine import runs as engine_runs
+from sdrlib.engine.profiles import Profile
+from sdrlib.experiments import grid, grid_seeds, run_experiment
+from sdrlib.studies.diagnose import frame_repeat, run_diagnostic, temporal_shuffle
 
 
 @pytest.fixture()
@@ -44,13 +45,25 @@ def test_table2_trains_once_then_renders_from_cache(micro_profile, tmp_path, mon
     def no_training(*args, **kwargs):
         raise AssertionError("a cached run was retrained")
 
-    monkeypatch.setattr(experiments, "train", no_training)
+    monkeypatch.setattr(engine_runs, "train", no_training)
     again = run_experiment("table2", micro_profile, tmp_path / "t2b", progress=False)
     pd.testing.assert_frame_equal(again.table, table)
     # the baselines grid shares the ftcn run with table2
     assert list(
         run_experiment("baselines", micro_profile, tmp_path / "b", progress=False).table["method"]
     ) == ["ftcn"]
+
+
+def test_ffpp_average_reads_the_profiles_ffpp_domains(micro_profile, tmp_path):
+    """One source for "FF++ (avg)": the profile's ffpp_domains (a constant list of the four FF++
+    names used to decide it, and would have averaged ffpp-nt in here)."""
+    micro_profile.experiments.update(
+        {"table2_models": ["ftcn"], "ffpp_domains": ["ffpp-df"], "cross_domains": ["ffpp-nt", "celebdf"]}
+    )
+    result = run_experiment("table2", micro_profile, tmp_path / "t2", progress=False)
+    long = result.long.set_index("test_domain")
+    assert bool(long.loc["ffpp-df", "ffpp"]) and not long.loc[["ffpp-nt", "celebdf", "all"], "ffpp"].any()
+    assert result.table.loc[0, "FF++ (avg)"] == f"{100 * long.loc['ffpp-df', 'video_auc']:.1f}"
 
 
 def test_grids_expand_as_documented(micro_profile):
@@ -62,7 +75,7 @@ def test_grids_expand_as_documented(micro_profile):
         "w/o L_con",
         "w/o temporal transformer",
     ]
-    runs = {s.row: micro_profile.run_config(s, 0) for s in grid("table3", micro_profile)}
+    runs = {s.row: s.config(micro_profile, 0) for s in grid("table3", micro_profile)}
     assert runs["w/o SPB (K = 1)"].model.options["K"] == 1
     assert runs["w/o TRFI"].model.options["trfi"] is False
     assert runs["w/o L_MI"].loss.lambda_mi == 0.0 and runs["w/o L_con"].loss.lambda_con == 0.0
@@ -73,7 +86,7 @@ def test_grids_expand_as_documented(micro_profile):
         (["ffpp-df"], ["ffpp-df"]),
         (["ffpp-nt"], ["ffpp-nt"]),
     ]
-    control = micro_profile.run_config(grid("control", micro_profile)[0], 0)
+    control = grid("control", micro_profile)[0].config(micro_profile, 0)
     assert control.data.synth.temporal_scale == 0.0
     with pytest.raises(ConfigError, match="unknown experiment"):
         grid("table9", micro_profile)
@@ -81,7 +94,7 @@ def test_grids_expand_as_documented(micro_profile):
 
 def test_diagnose_grid_table(micro_profile, tmp_path):
     micro_profile.experiments["table2_models"] = ["ftcn"]
-    result = run_experiment("diagnose", micro_profile, tmp_path / "d", progress=False)
+    result = run_diagnostic(micro_profile, tmp_path / "d", progress=False)
     row = result.table.iloc[0]
     assert row["method"] == "ftcn"
     for col in [
@@ -108,22 +121,22 @@ def test_temporal_destructions():
 
 def test_grid_overrides_apply_to_one_grid_only(micro_profile):
     micro_profile.experiments["grid_overrides"] = {"table1": {"train": {"steps": 1}}}
-    t1 = micro_profile.run_config(grid("table1", micro_profile)[0], 0)
-    t2 = micro_profile.run_config(grid("table2", micro_profile)[0], 0)
+    t1 = grid("table1", micro_profile)[0].config(micro_profile, 0)
+    t2 = grid("table2", micro_profile)[0].config(micro_profile, 0)
     assert t1.train.steps == 1 and t2.train.steps == 2
 
 
 def test_grid_seeds_give_one_grid_more_seeds(micro_profile, tmp_path):
     micro_profile.experiments["table2_models"] = ["ftcn"]
     micro_profile.experiments["grid_seeds"] = {"baselines": [0, 1]}
-    assert experiments.grid_seeds("baselines", micro_profile) == [0, 1]
-    assert experiments.grid_seeds("table3", micro_profile) == [0]
+    assert grid_seeds("baselines", micro_profile) == [0, 1]
+    assert grid_seeds("table3", micro_profile) == [0]
     result = run_experiment("baselines", micro_profile, tmp_path / "b", progress=False)
     assert sorted(result.long["seed"].unique()) == [0, 1] and len(result.runs) == 2
     assert " ± " in result.table.loc[0, "CDF"]  # mean ± std over the two seeds
     micro_profile.experiments["grid_seeds"] = {"baselines": [1, 1]}
     with pytest.raises(ConfigError, match="repeat"):
-        experiments.grid_seeds("baselines", micro_profile)
+        grid_seeds("baselines", micro_profile)
     micro_profile.experiments["grid_seeds"] = {"tabel2": [0, 1]}
     with pytest.raises(ConfigError, match="unknown grid"):
-        experiments.grid_seeds("table2", micro_profile)
+        grid_seeds("table2", micro_profile)

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 from matplotlib.figure import Figure
+from sklearn.decomposition import PCA
 
 from sdrlib.models.sdr import SDR
 from sdrlib.models.temporal_transformer import spatial_tokens
@@ -91,8 +92,6 @@ def cluster_tightness(features: torch.Tensor) -> dict[str, float]:
 
 def _project(features: torch.Tensor) -> np.ndarray:
     """PCA of the ``B * K`` points to 2-D, ``(B, K, 2)``."""
-    from sklearn.decomposition import PCA
-
     b, k, f = features.shape
     points = features.reshape(b * k, f).double().numpy()
     return PCA(n_components=2, random_state=0).fit_transform(points).reshape(b, k, 2)

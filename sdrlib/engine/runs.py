@@ -1,0 +1,161 @@
+"""Cached runs: train a config once, evaluate it under labelled conditions, collect the rows.
+
+Every table of the book is made the same way: for each (config, seed) of a grid, take the run
+from the cache or train it (:func:`ensure_trained`), score its best checkpoint on the test split
+under one or more test-time conditions (:func:`cached_evaluation`, cached in the run folder), and
+collect one row per run x condition x test domain (:func:`evaluate_runs`). The experiment grids
+(:mod:`sdrlib.experiments`) and the studies of trained models (:mod:`sdrlib.studies`) all go
+through :func:`evaluate_runs`; a study brings its conditions as :class:`Condition` objects, so the
+engine never needs to know what a study does to the clips. Book chapter 'training end to end'.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from sdrlib.config import ConfigError
+from sdrlib.engine.cache import run_cache_dir
+from sdrlib.engine.config import RunConfig
+from sdrlib.engine.data import resolve_roots
+from sdrlib.engine.evaluate import evaluate_checkpoint
+from sdrlib.engine.fingerprint import module_fingerprint
+from sdrlib.engine.inference import ClipTransform
+from sdrlib.engine.run_state import is_finished, load_result
+from sdrlib.engine.trainer import train
+from sdrlib.utils import atomic_write_text
+
+_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+#: The metric columns of an evaluation that every long table carries.
+METRIC_COLUMNS = ("video_auc", "clip_auc", "video_ap", "video_eer", "video_acc", "n_videos")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A labelled test-time condition: the clean test clips, or a clip transform applied to them.
+
+    Attributes:
+        label: the cache label (letters, digits, ``.``, ``_``, ``-``); it must name everything that
+            determines the transform (e.g. ``robust-blur-3-s0``). ``clean`` means no transform.
+        transform: float clips in [0, 1] ``(B, 3, T, H, W)`` -> same; ``None`` for ``clean``.
+        fields: extra columns for this condition's rows (e.g. a perturbation's name and level).
+    """
+
+    label: str = "clean"
+    transform: ClipTransform | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+CLEAN = Condition()
+
+
+@dataclass
+class RunJob:
+    """One training run of a grid and the conditions its checkpoint is scored under.
+
+    Attributes:
+        config: the full run config (its fingerprint is the cache key).
+        test_domains: domains of the test split to score (``None`` = all).
+        fields: columns that identify the run in the long table (row, model, seed...).
+        conditions: what to score; default the clean clips only.
+    """
+
+    config: RunConfig
+    test_domains: list[str] | None
+    fields: dict[str, Any]
+    conditions: Sequence[Condition] = (CLEAN,)
+
+
+def ensure_trained(config: RunConfig, progress: bool = True) -> Path:
+    """The cached run directory of ``config``, training (or resuming) it when not finished."""
+    run_dir = run_cache_dir(config.fingerprint())
+    if not is_finished(run_dir):
+        train(config, run_dir, resume=True, progress=progress)
+    return run_dir
+
+
+def _evaluation_key(domains: list[str] | None, condition: Condition) -> str:
+    """What decides a cached evaluation besides the run: domains, label and the transform's code."""
+    code = None if condition.transform is None else module_fingerprint(condition.transform.__module__)
+    payload = [domains, condition.label] if code is None else [domains, condition.label, code]
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def cached_evaluation(
+    run_dir: Path,
+    config: RunConfig,
+    domains: list[str] | None,
+    condition: Condition = CLEAN,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Per-domain metric table of the run's best checkpoint on the test split under ``condition``.
+
+    Cached in ``run_dir/eval/``, keyed by the domains, the condition's label and the source of the
+    module that defines its transform (editing a study's transform re-scores instead of reusing).
+
+    Raises:
+        ConfigError: a label that is not a plain name, or ``clean`` with a transform.
+    """
+    if not _LABEL.match(condition.label):
+        raise ConfigError(
+            f"a condition needs a plain label (letters, digits, '.', '_', '-'), not {condition.label!r}"
+        )
+    if (condition.label == "clean") != (condition.transform is None):
+        raise ConfigError("the label 'clean' means no transform, and a transform needs its own label")
+    path = run_dir / "eval" / f"{condition.label}-{_evaluation_key(domains, condition)}.csv"
+    if path.exists():
+        return pd.read_csv(path)
+    result = evaluate_checkpoint(
+        run_dir,
+        resolve_roots(config.data),
+        split="test",
+        domains=domains,
+        batch_size=config.data.eval_batch_size,
+        transform=condition.transform,
+        progress=progress,
+    )
+    atomic_write_text(path, result.table.to_csv(index=False))
+    return result.table
+
+
+def evaluate_runs(jobs: Sequence[RunJob], desc: str, progress: bool = True) -> tuple[pd.DataFrame, list[Path]]:
+    """Train (or fetch) every job's run and score it under each of its conditions.
+
+    Returns:
+        The long table, one row per job x condition x test domain (plus the ``all`` row of each
+        evaluation): the job's ``fields``, ``condition``, the condition's ``fields``,
+        ``test_domain``, :data:`METRIC_COLUMNS`, ``threshold`` (chosen on validation),
+        ``val_video_auc``, ``train_wall_s`` and ``run_dir``; and the run folders in job order.
+    """
+    rows, runs = [], []
+    for job in tqdm(jobs, desc=desc, disable=not progress):
+        run_dir = ensure_trained(job.config, progress=progress)
+        runs.append(run_dir)
+        result = load_result(run_dir)
+        for condition in job.conditions:
+            table = cached_evaluation(run_dir, job.config, job.test_domains, condition, progress)
+            for rec in table.to_dict("records"):
+                rows.append(
+                    {
+                        **job.fields,
+                        "condition": condition.label,
+                        **condition.fields,
+                        "test_domain": rec["domain"],
+                        **{column: rec[column] for column in METRIC_COLUMNS},
+                        "threshold": result.threshold,
+                        "val_video_auc": result.val_metrics.get("video_auc", np.nan),
+                        "train_wall_s": result.wall_s,
+                        "run_dir": str(run_dir),
+                    }
+                )
+    return pd.DataFrame(rows), runs

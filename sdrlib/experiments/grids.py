@@ -1,0 +1,177 @@
+"""The paper's tables as named grids of training runs (SDR_SPEC section 3).
+
+A grid is a list of :class:`RunSpec` (a row of the table: which model, which overrides of the
+profile's run, which domains it trains and is tested on); :func:`jobs` turns it into the engine's
+:class:`~sdrlib.engine.runs.RunJob` list, one per run x seed. Grids (book chapters 'Table 1',
+'Table 2', 'Table 3', 'Figure 2'):
+
+- ``table1``: in-domain, one run per model and FF++ manipulation (train and test on it);
+- ``table2``: train on the four FF++ manipulations, test on FF++, Celeb-DF and DFDC;
+- ``table3``: SDR ablation (full; w/o SPB i.e. K = 1; w/o TRFI; w/o L_MI; w/o L_con;
+  w/o temporal transformer), tested cross-dataset;
+- ``figure2``: SDR with K = 1..5 perturbation branches;
+- ``baselines``: frame2d, i3d and ftcn, as in ``table2``;
+- ``control``: all models on SynthDF fakes *without* temporal artifacts.
+
+The studies of trained models (:mod:`sdrlib.studies`: the spatial-dependency diagnostic and
+robustness) score the ``table2`` runs under their own conditions; their names are known here
+(:data:`GRID_NAMES`) only so that a profile's per-grid settings can be checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sdrlib.config import ConfigError, deep_merge
+from sdrlib.engine.config import RunConfig
+from sdrlib.engine.profiles import Profile
+from sdrlib.engine.runs import CLEAN, Condition, RunJob
+from sdrlib.models.sdr import SDRConfig
+
+EXPERIMENTS = ["table1", "table2", "table3", "figure2", "baselines", "control"]
+#: Every name a profile's ``experiments.grid_seeds`` / ``grid_overrides`` may use: the grids above
+#: and the studies that score the ``table2`` runs.
+GRID_NAMES = [*EXPERIMENTS, "diagnose", "robustness"]
+
+
+@dataclass
+class RunSpec:
+    """One cell-producing training run of a grid."""
+
+    row: str
+    model: str
+    overrides: dict[str, Any] = field(default_factory=dict)
+    train_domains: list[str] | None = None
+    test_domains: list[str] | None = None
+
+    def config(self, profile: Profile, seed: int) -> RunConfig:
+        """The full config of this run at ``seed`` (:meth:`Profile.run_config` with the overrides and
+        the training domains of the row)."""
+        overrides = self.overrides
+        if self.train_domains is not None:
+            overrides = deep_merge(overrides, {"data": {"train_domains": list(self.train_domains)}})
+        return profile.run_config(self.model, overrides, seed=seed)
+
+
+def _sdr(opts: dict[str, Any] | None = None, loss: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Overrides of an SDR variant: model options and loss settings."""
+    out: dict[str, Any] = {}
+    if opts:
+        out["model"] = {"options": opts}
+    if loss:
+        out["loss"] = loss
+    return out
+
+
+def _per_grid(profile: Profile, key: str, names: list[str]) -> dict[str, Any]:
+    """``experiments.<key>``, a mapping from grid names (one of ``names``) to settings; a misspelt
+    grid is an error, not a setting silently ignored."""
+    table = profile.setting(key, {}) or {}
+    unknown = sorted(set(table) - set(names))
+    if unknown:
+        raise ConfigError(
+            f"profile {profile.name}: experiments.{key} names unknown grid(s) {unknown}; known: {names}"
+        )
+    return table
+
+
+def grid(name: str, profile: Profile) -> list[RunSpec]:
+    """The runs of experiment ``name`` under ``profile``.
+
+    A profile may adjust one grid's runs with ``experiments.grid_overrides.<name>`` (a run-config
+    mapping merged into each run, e.g. fewer steps for the easy in-domain ``table1``). The studies
+    score the ``table2`` runs, so they have no overrides of their own.
+    """
+    specs = _grid_specs(name, profile)
+    extra = _per_grid(profile, "grid_overrides", EXPERIMENTS).get(name)
+    if extra:
+        for spec in specs:
+            spec.overrides = deep_merge(spec.overrides, extra)
+    return specs
+
+
+def grid_seeds(name: str, profile: Profile) -> list[int]:
+    """The seeds experiment ``name`` trains each run with.
+
+    ``experiments.grid_seeds.<name>`` when the profile sets it, else ``experiments.seeds``.
+    Tables report mean ± std over them.
+    """
+    seeds = _per_grid(profile, "grid_seeds", GRID_NAMES).get(name) or profile.setting("seeds", [0])
+    if not isinstance(seeds, list) or not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
+        raise ConfigError(
+            f"profile {profile.name}: the seeds of {name} must be a list of integers, got {seeds!r}"
+        )
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"profile {profile.name}: the seeds of {name} repeat: {seeds}")
+    return list(seeds)
+
+
+def _grid_specs(name: str, profile: Profile) -> list[RunSpec]:
+    ffpp = profile.ffpp_domains
+    all_test = ffpp + profile.cross_domains
+    table2_models = profile.setting("table2_models", ["frame2d", "i3d", "ftcn", "sdr"])
+    if name == "table1":
+        return [
+            RunSpec(f"{m}", m, train_domains=[d], test_domains=[d])
+            for m in profile.setting("table1_models", ["ftcn", "sdr"])
+            for d in ffpp
+        ]
+    if name in {"table2", "baselines"}:
+        models = [m for m in table2_models if m != "sdr"] if name == "baselines" else table2_models
+        return [RunSpec(m, m, train_domains=ffpp, test_domains=all_test) for m in models]
+    if name == "table3":
+        variants = [
+            ("SDR (full)", _sdr()),
+            ("w/o SPB (K = 1)", _sdr({"K": 1})),
+            ("w/o TRFI", _sdr({"trfi": False})),
+            ("w/o L_MI", _sdr(loss={"lambda_mi": 0.0})),
+            ("w/o L_con", _sdr(loss={"lambda_con": 0.0})),
+            ("w/o temporal transformer", _sdr({"temporal_transformer": False})),
+        ]
+        return [RunSpec(row, "sdr", ov, ffpp, all_test) for row, ov in variants]
+    if name == "figure2":
+        # The profile's own K is the full SDR of table2/table3: no override, so the same cached run.
+        default_k = profile.models.get("sdr", {}).get("K", SDRConfig.K)
+        return [
+            RunSpec(f"K = {k}", "sdr", {} if k == default_k else _sdr({"K": k}), ffpp, all_test)
+            for k in profile.setting("figure2_K", [1, 2, 3, 4, 5])
+        ]
+    if name == "control":
+        control = {"data": {"synth": {"temporal_scale": 0.0}}}
+        if not profile.run.get("data", {}).get("synth"):
+            raise ConfigError(
+                "the control experiment needs SynthDF data (a data.synth section in the profile)"
+            )
+        return [RunSpec(m, m, control, ffpp, all_test) for m in table2_models]
+    raise ConfigError(f"unknown experiment {name!r}; known: {EXPERIMENTS}")
+
+
+def jobs(
+    name: str,
+    profile: Profile,
+    specs: list[RunSpec],
+    seeds: list[int],
+    conditions: Sequence[Condition] | Callable[[int], Sequence[Condition]] | None = None,
+) -> list[RunJob]:
+    """The engine's jobs for ``specs`` x ``seeds``, rows labelled with the experiment ``name``.
+
+    Args:
+        conditions: the test-time conditions of every job: a list of
+            :class:`~sdrlib.engine.runs.Condition`, or a function ``seed -> list`` for conditions
+            that draw random numbers from the run's seed; default the clean clips.
+    """
+    out = []
+    for spec in specs:
+        for seed in seeds:
+            chosen = [CLEAN] if conditions is None else conditions(seed) if callable(conditions) else conditions
+            fields = {
+                "experiment": name,
+                "row": spec.row,
+                "model": spec.model,
+                "seed": seed,
+                "train_domains": ",".join(spec.train_domains or []),
+            }
+            out.append(RunJob(spec.config(profile, seed), spec.test_domains, fields, list(chosen)))
+    return out

@@ -1,0 +1,108 @@
+"""``run_experiment``: a grid trained (or read from the run cache), evaluated and tabulated.
+
+Re-running an experiment, or the notebook that shows it, re-renders instead of retraining: runs
+are cached by :meth:`~sdrlib.engine.config.RunConfig.fingerprint` and their evaluations inside
+the run folders (:mod:`sdrlib.engine.runs`). Several seeds (``experiments.seeds`` in the profile,
+or ``experiments.grid_seeds.<name>``) are reported as mean ± std. Book chapters 'Table 1' to
+'Figure 2'.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sdrlib.engine.profiles import Profile
+from sdrlib.engine.runs import RunJob, evaluate_runs
+from sdrlib.experiments.grids import grid, grid_seeds, jobs
+from sdrlib.experiments.tables import RENDERERS
+from sdrlib.utils import atomic_write_json, atomic_write_text
+
+
+@dataclass
+class ExperimentResult:
+    """The long table (one row per run x condition x test domain x seed) and the rendered table."""
+
+    name: str
+    profile: str
+    long: pd.DataFrame
+    table: pd.DataFrame
+    out_dir: Path
+    runs: list[Path]
+
+    @property
+    def markdown(self) -> str:
+        return self.table.to_markdown(index=False)
+
+
+def as_profile(profile: str | Path | Profile) -> Profile:
+    """A :class:`Profile` from a name, a path or a profile."""
+    return profile if isinstance(profile, Profile) else Profile.load(profile)
+
+
+def default_out_dir(profile: Profile, name: str) -> Path:
+    """Where a grid's tables go unless told: ``runs/<profile>/experiments/<name>``."""
+    return Path("runs") / profile.name / "experiments" / name
+
+
+def collect(
+    name: str, profile: Profile, run_jobs: list[RunJob], progress: bool = True
+) -> tuple[pd.DataFrame, list[Path]]:
+    """:func:`~sdrlib.engine.runs.evaluate_runs` plus the ``ffpp`` column (the profile's FF++
+    test domains, the one source every "FF++ (avg)" reads)."""
+    long, runs = evaluate_runs(run_jobs, desc=f"{name} ({profile.name})", progress=progress)
+    if len(long):
+        long["ffpp"] = long["test_domain"].isin(profile.ffpp_domains)
+    return long, runs
+
+
+def write_results(
+    out: Path,
+    name: str,
+    profile: Profile,
+    long: pd.DataFrame,
+    table: pd.DataFrame,
+    floatfmt: str = "g",
+    **metrics: Any,
+) -> None:
+    """``results.csv`` (the long table), ``table.csv``, ``table.md`` and ``metrics.json`` in ``out``.
+
+    ``metrics`` are extra keys of ``metrics.json`` (the seeds, levels...); ``floatfmt`` formats the
+    numeric cells of ``table.md``.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "results.csv", long.to_csv(index=False))
+    atomic_write_text(out / "table.csv", table.to_csv(index=False))
+    atomic_write_text(out / "table.md", table.to_markdown(index=False, floatfmt=floatfmt) + "\n")
+    atomic_write_json(
+        out / "metrics.json",
+        {"experiment": name, "profile": profile.name, **metrics, "table": table.to_dict("records")},
+    )
+
+
+def run_experiment(
+    name: str,
+    profile: str | Path | Profile,
+    out_dir: str | Path | None = None,
+    progress: bool = True,
+    seeds: list[int] | None = None,
+) -> ExperimentResult:
+    """Train (or fetch from the cache), evaluate and tabulate experiment ``name``.
+
+    Args:
+        name: one of :data:`~sdrlib.experiments.grids.EXPERIMENTS`.
+        profile: a profile name (``smoke``, ``tiny``, ``synth-gpu``, ``paper``), path or object.
+        out_dir: where the CSV/Markdown tables go (default ``runs/<profile>/experiments/<name>``).
+        seeds: override the profile's seeds for this grid.
+    """
+    prof = as_profile(profile)
+    specs = grid(name, prof)
+    seeds = list(seeds or grid_seeds(name, prof))
+    long, runs = collect(name, prof, jobs(name, prof, specs, seeds), progress)
+    table = RENDERERS[name](long)
+    out = Path(out_dir) if out_dir is not None else default_out_dir(prof, name)
+    write_results(out, name, prof, long, table, seeds=seeds)
+    return ExperimentResult(name, prof.name, long, table, out, runs)

@@ -1,0 +1,10 @@
+"""Your own videos: faces -> aligned clips -> clip probabilities -> a verdict, and its figures.
+
+:func:`predict_video` scores a raw video with a checkpoint (``sdr predict``); :mod:`.plots` draws
+the score timeline and the frame-by-frame views of the chapter 'your own video'. Built on the
+engine's scoring (:mod:`sdrlib.engine.inference`) and the face pipeline (:mod:`sdrlib.data.faces`).
+"""
+
+from sdrlib.predict.scoring import TrackPrediction, VideoPrediction, predict_video, score_track
+
+__all__ = ["TrackPrediction", "VideoPrediction", "predict_video", "score_track"]

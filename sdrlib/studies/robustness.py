@@ -1,0 +1,117 @@
+"""Robustness to unseen perturbations: the ``table2`` detectors scored on corrupted test clips.
+
+LipForensics' protocol: the seven DeeperForensics-1.0 perturbations
+(:mod:`~sdrlib.studies.perturbations`), each at five levels, applied at test time only to the FF++
+test videos, summarised per perturbation as the AUC averaged over its levels. The runs are the
+``table2`` grid's (trained through that grid when the cache lacks them); nothing else is trained,
+and each perturbed evaluation is cached in its run folder. Book chapter 'robustness'.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sdrlib.engine.profiles import Profile
+from sdrlib.engine.runs import Condition
+from sdrlib.experiments.grids import grid, grid_seeds, jobs
+from sdrlib.experiments.runner import as_profile, collect, default_out_dir, write_results
+from sdrlib.studies.perturbations import LEVELS, PERTURBATIONS, get_perturbation, perturbation_condition
+
+#: The clean evaluation, with the columns of a perturbed one (level 0).
+CLEAN_LEVEL = Condition("clean", None, {"perturbation": "clean", "level": 0, "value": np.nan})
+
+
+@dataclass
+class RobustnessResult:
+    """The long table (run x perturbation x level x test domain x seed) and the summary table."""
+
+    profile: str
+    long: pd.DataFrame
+    table: pd.DataFrame
+    out_dir: Path
+    runs: list[Path]
+
+
+def run_robustness(
+    profile: str | Path | Profile,
+    out_dir: str | Path | None = None,
+    models: list[str] | None = None,
+    perturbations: list[str] | None = None,
+    levels: list[int] | None = None,
+    domains: list[str] | None = None,
+    seeds: list[int] | None = None,
+    progress: bool = True,
+) -> RobustnessResult:
+    """Score the ``table2`` runs of ``profile`` under every perturbation and level (cached).
+
+    Args:
+        profile: a profile name, path or :class:`~sdrlib.engine.profiles.Profile`.
+        out_dir: where ``results.csv``, ``table.{csv,md}`` and ``metrics.json`` go (default
+            ``runs/<profile>/experiments/robustness``).
+        models: rows of the ``table2`` grid to score (default: the profile's
+            ``experiments.robustness_models``, else its ``table1_models``: FTCN and SDR).
+        perturbations: names from :data:`PERTURBATIONS` (default: profile's
+            ``robustness_perturbations``, else all seven).
+        levels: levels in 1..5 (default: profile's ``robustness_levels``, else all five).
+        domains: test domains (default: the profile's FF++ domains, as LipForensics tests on FF++).
+        seeds: training seeds (default: the profile's ``experiments.grid_seeds.robustness``, else
+            ``experiments.seeds``; any of them is a table2 run).
+
+    Raises:
+        ValueError: an unknown model, perturbation or level.
+    """
+    prof = as_profile(profile)
+    specs = grid("table2", prof)
+    known = [spec.row for spec in specs]
+    models = list(models or prof.setting("robustness_models", prof.setting("table1_models", ["ftcn", "sdr"])))
+    unknown = sorted(set(models) - set(known))
+    if unknown:
+        raise ValueError(f"models {unknown} are not in the table2 grid of profile {prof.name!r}: {known}")
+    perturbations = list(perturbations or prof.setting("robustness_perturbations", list(PERTURBATIONS)))
+    levels = sorted(levels or prof.setting("robustness_levels", list(LEVELS)))
+    for name in perturbations:
+        for level in levels:
+            if level == 0:
+                raise ValueError("levels are 1..5; the clean clip (level 0) is always evaluated")
+            get_perturbation(name, level)
+    domains = list(domains or prof.ffpp_domains)
+    seeds = list(seeds or grid_seeds("robustness", prof))
+
+    def conditions(seed: int) -> list[Condition]:
+        perturbed = [perturbation_condition(name, level, seed) for name in perturbations for level in levels]
+        return [CLEAN_LEVEL, *perturbed]
+
+    chosen = [dataclasses.replace(spec, test_domains=domains) for spec in specs if spec.row in models]
+    long, runs = collect("robustness", prof, jobs("robustness", prof, chosen, seeds, conditions), progress)
+    table = robustness_table(long, perturbations)
+    out = Path(out_dir) if out_dir is not None else default_out_dir(prof, "robustness")
+    write_results(out, "robustness", prof, long, table, ".1f", seeds=seeds, levels=levels, domains=domains)
+    return RobustnessResult(prof.name, long, table, out, runs)
+
+
+def robustness_table(long: pd.DataFrame, perturbations: list[str] | None = None) -> pd.DataFrame:
+    """Video AUC (%) on all test videos together: clean, each perturbation averaged over its levels
+    (LipForensics' summary), and the mean over perturbations; mean over seeds.
+
+    Args:
+        long: :attr:`RobustnessResult.long`.
+        perturbations: column order (default: as they appear in ``long``).
+    """
+    overall = long[long["test_domain"] == "all"]
+    names = perturbations or [p for p in dict.fromkeys(overall["perturbation"]) if p != "clean"]
+    out = []
+    for model in dict.fromkeys(overall["row"]):
+        sub = overall[overall["row"] == model]
+        per_seed = sub.groupby(["perturbation", "seed"])["video_auc"].mean().unstack("seed")
+        rec: dict[str, Any] = {"method": model, "clean": 100 * per_seed.loc["clean"].mean()}
+        for name in names:
+            rec[name] = 100 * per_seed.loc[name].mean() if name in per_seed.index else np.nan
+        rec["avg"] = float(np.nanmean([rec[name] for name in names])) if names else np.nan
+        out.append(rec)
+    return pd.DataFrame(out)
