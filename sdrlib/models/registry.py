@@ -48,7 +48,9 @@ def create_model(name: str, weights: str | None = None, **overrides: Any) -> nn.
     Args:
         name: a name from :func:`list_models`.
         weights: optional path to a weights file the user supplies (safetensors or a torch state
-            dict); loaded with :func:`sdrlib.models.weights.load_weights`. Never downloaded.
+            dict), or to a checkpoint (run directory or ``.json``, e.g. one written by ``sdr
+            convert``); loaded with :func:`sdrlib.models.published.transfer.load_start_weights`
+            (``sdr`` can start from an ``ftcn`` checkpoint). Never downloaded.
         **overrides: options of the model family's config dataclass.
 
     Raises:
@@ -58,7 +60,7 @@ def create_model(name: str, weights: str | None = None, **overrides: Any) -> nn.
         raise KeyError(f"unknown model {name!r}; registered models: {list_models()}")
     model = _REGISTRY[name](**overrides)
     if weights is not None:
-        from sdrlib.models.weights import load_weights
+        from sdrlib.models.published.transfer import load_start_weights
 
-        load_weights(model, weights)
+        load_start_weights(model, weights, name)
     return model

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import re
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -65,14 +66,18 @@ def read_published(spec: PublishedSpec, path: str | Path) -> tuple[dict[str, tor
         try:
             obj = torch.load(path, map_location="cpu", weights_only=True)
         except pickle.UnpicklingError as err:
-            first = str(err).strip().splitlines()[0]
-            raise ConversionError(
-                f"{path}: refused by torch.load(weights_only=True): the file holds more than tensors "
-                f"(a pickled model or code?); only plain state dicts are read ({first})"
-            ) from err
+            found = re.search(r"Unsupported global: GLOBAL (\S+)", str(err))
+            if found:
+                raise ConversionError(
+                    f"{path}: refused by torch.load(weights_only=True): the file holds a pickled "
+                    f"{found.group(1)}, not only tensors; only plain state dicts are read"
+                ) from err
+            raise ConversionError(f"{path}: not a torch checkpoint file (unreadable pickle)") from err
         except Exception as err:  # torch raises RuntimeError, EOFError, zipfile errors... on junk
-            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            raise ConversionError(f"{path}: not a torch checkpoint file ({first})") from err
+            lines = str(err).strip().splitlines()
+            raise ConversionError(
+                f"{path}: not a torch checkpoint file ({lines[0] if lines else 'empty or truncated'})"
+            ) from err
     layout = []
     for wrapper in spec.wrappers:
         if isinstance(obj, Mapping) and isinstance(obj.get(wrapper), Mapping):
