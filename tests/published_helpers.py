@@ -58,8 +58,13 @@ def random_state(kind: str, seed: int = 0, dtype: torch.dtype = torch.float32) -
 
 def _bn(x: torch.Tensor, sd: dict[str, torch.Tensor], name: str) -> torch.Tensor:
     return F.batch_norm(
-        x, sd[f"{name}.running_mean"], sd[f"{name}.running_var"], sd[f"{name}.weight"], sd[f"{name}.bias"],
-        training=False, eps=1e-5,
+        x,
+        sd[f"{name}.running_mean"],
+        sd[f"{name}.running_var"],
+        sd[f"{name}.weight"],
+        sd[f"{name}.bias"],
+        training=False,
+        eps=1e-5,
     )
 
 
@@ -70,7 +75,9 @@ def _bn_pool(x: torch.Tensor, sd: dict[str, torch.Tensor], name: str, pool_first
     return F.max_pool3d(_bn(x, sd, f"{name}.0"), (1, 2, 2), (1, 2, 2))
 
 
-def _trunk(x: torch.Tensor, sd: dict[str, torch.Tensor], temporal_only: bool, pool_first: bool) -> torch.Tensor:
+def _trunk(
+    x: torch.Tensor, sd: dict[str, torch.Tensor], temporal_only: bool, pool_first: bool
+) -> torch.Tensor:
     """SlowFast's I3D-R50 pathway 0; FTCN's surgery when ``temporal_only`` (spatial kernels 1,
     stride-2 convs become stride 1 + a max-pool after their BN, no s5)."""
     r = "resnet."
@@ -90,17 +97,33 @@ def _trunk(x: torch.Tensor, sd: dict[str, torch.Tensor], temporal_only: bool, po
             y = F.relu(_bn(F.conv3d(x, wa, padding=(wa.shape[2] // 2, 0, 0)), sd, f"{b}branch2.a_bn"))
             if temporal_only:
                 y = F.conv3d(y, sd[f"{b}branch2.b.weight"])
-                y = _bn_pool(y, sd, f"{b}branch2.b_bn", pool_first) if down else _bn(y, sd, f"{b}branch2.b_bn")
+                y = (
+                    _bn_pool(y, sd, f"{b}branch2.b_bn", pool_first)
+                    if down
+                    else _bn(y, sd, f"{b}branch2.b_bn")
+                )
             else:
                 stride = (1, 2, 2) if down else 1
-                y = _bn(F.conv3d(y, sd[f"{b}branch2.b.weight"], stride=stride, padding=(0, 1, 1)), sd, f"{b}branch2.b_bn")
+                y = _bn(
+                    F.conv3d(y, sd[f"{b}branch2.b.weight"], stride=stride, padding=(0, 1, 1)),
+                    sd,
+                    f"{b}branch2.b_bn",
+                )
             y = _bn(F.conv3d(F.relu(y), sd[f"{b}branch2.c.weight"]), sd, f"{b}branch2.c_bn")
             if f"{b}branch1.weight" in sd:
                 if temporal_only:
                     s = F.conv3d(x, sd[f"{b}branch1.weight"])
-                    s = _bn_pool(s, sd, f"{b}branch1_bn", pool_first) if down else _bn(s, sd, f"{b}branch1_bn")
+                    s = (
+                        _bn_pool(s, sd, f"{b}branch1_bn", pool_first)
+                        if down
+                        else _bn(s, sd, f"{b}branch1_bn")
+                    )
                 else:
-                    s = _bn(F.conv3d(x, sd[f"{b}branch1.weight"], stride=(1, 2, 2) if down else 1), sd, f"{b}branch1_bn")
+                    s = _bn(
+                        F.conv3d(x, sd[f"{b}branch1.weight"], stride=(1, 2, 2) if down else 1),
+                        sd,
+                        f"{b}branch1_bn",
+                    )
             else:
                 s = x
             x = F.relu(y + s)
@@ -109,13 +132,17 @@ def _trunk(x: torch.Tensor, sd: dict[str, torch.Tensor], temporal_only: bool, po
     return x
 
 
-def ftcn_reference(sd: dict[str, torch.Tensor], x: torch.Tensor, eps: float = 1e-5, pool_first: bool = False) -> torch.Tensor:
+def ftcn_reference(
+    sd: dict[str, torch.Tensor], x: torch.Tensor, eps: float = 1e-5, pool_first: bool = False
+) -> torch.Tensor:
     """FTCN's network: p(fake) for ImageNet-normalised clips ``(B, 3, 32, H, W)``."""
     tokens = _trunk(x, sd, temporal_only=True, pool_first=pool_first).mean(dim=(3, 4)).transpose(1, 2)
     return time_transformer_reference(sd, tokens, eps)
 
 
-def time_transformer_reference(sd: dict[str, torch.Tensor], tokens: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+def time_transformer_reference(
+    sd: dict[str, torch.Tensor], tokens: torch.Tensor, eps: float = 1e-5
+) -> torch.Tensor:
     """vit-pytorch's pre-norm block as FTCN configures it (16 heads x 64, GELU MLP, cls pooling),
     then ``mlp_head`` and the sigmoid: p(fake) for tokens ``(B, 16, 1024)``."""
     t = "resnet.head.time_T."
@@ -124,14 +151,18 @@ def time_transformer_reference(sd: dict[str, torch.Tensor], tokens: torch.Tensor
     n, layer = h.shape[1], f"{t}transformer.layers.0."
     a = F.layer_norm(h, (dim,), sd[f"{layer}0.fn.norm.weight"], sd[f"{layer}0.fn.norm.bias"], eps)
     q, k, v = (
-        z.reshape(batch, n, 16, 64).transpose(1, 2) for z in F.linear(a, sd[f"{layer}0.fn.fn.to_qkv.weight"]).chunk(3, -1)
+        z.reshape(batch, n, 16, 64).transpose(1, 2)
+        for z in F.linear(a, sd[f"{layer}0.fn.fn.to_qkv.weight"]).chunk(3, -1)
     )
     attn = torch.softmax(q @ k.transpose(-1, -2) * 64**-0.5, dim=-1)
     mixed = (attn @ v).transpose(1, 2).reshape(batch, n, dim)
     h = h + F.linear(mixed, sd[f"{layer}0.fn.fn.to_out.0.weight"], sd[f"{layer}0.fn.fn.to_out.0.bias"])
     f = F.layer_norm(h, (dim,), sd[f"{layer}1.fn.norm.weight"], sd[f"{layer}1.fn.norm.bias"], eps)
-    f = F.linear(F.gelu(F.linear(f, sd[f"{layer}1.fn.fn.net.0.weight"], sd[f"{layer}1.fn.fn.net.0.bias"])),
-                 sd[f"{layer}1.fn.fn.net.3.weight"], sd[f"{layer}1.fn.fn.net.3.bias"])
+    f = F.linear(
+        F.gelu(F.linear(f, sd[f"{layer}1.fn.fn.net.0.weight"], sd[f"{layer}1.fn.fn.net.0.bias"])),
+        sd[f"{layer}1.fn.fn.net.3.weight"],
+        sd[f"{layer}1.fn.fn.net.3.bias"],
+    )
     h = h + f
     cls = F.layer_norm(h[:, 0], (dim,), sd[f"{t}mlp_head.0.weight"], sd[f"{t}mlp_head.0.bias"], 1e-5)
     return torch.sigmoid(F.linear(cls, sd[f"{t}mlp_head.1.weight"], sd[f"{t}mlp_head.1.bias"])).squeeze(-1)
@@ -141,4 +172,6 @@ def altfreezing_reference(sd: dict[str, torch.Tensor], x: torch.Tensor) -> torch
     """AltFreezing's network: the logit for ImageNet-normalised clips ``(B, 3, T, H, W)``
     (global average pooling, dropout (identity in eval), ``head.projection``)."""
     pooled = _trunk(x, sd, temporal_only=False, pool_first=False).mean(dim=(2, 3, 4))
-    return F.linear(pooled, sd["resnet.head.projection.weight"], sd["resnet.head.projection.bias"]).squeeze(-1)
+    return F.linear(pooled, sd["resnet.head.projection.weight"], sd["resnet.head.projection.bias"]).squeeze(
+        -1
+    )

@@ -58,7 +58,11 @@ def test_calibration_reproduces_the_training_threshold_and_records_its_source(tr
     record = meta.calibration
     assert record["split"] == "val" and record["rule"] == RULE and record["previous_threshold"] is None
     assert record["data"] == [str(Path(p).resolve()) for p in data.split(",")]
-    assert record["n_videos"] == record["n_real"] + record["n_fake"] and record["n_real"] > 0 and record["n_fake"] > 0
+    assert (
+        record["n_videos"] == record["n_real"] + record["n_fake"]
+        and record["n_real"] > 0
+        and record["n_fake"] > 0
+    )
     assert record["domains"] and record["date"][:2] == "20"
     assert meta.source == {}  # the weights' provenance is untouched
     # a calibrated checkpoint gives verdicts, and says where its threshold came from
@@ -94,7 +98,16 @@ def test_calibration_refuses_what_it_cannot_do(trained, tmp_path, capsys):
 def test_evaluate_and_diagnose_accept_a_checkpoint_without_threshold(trained, tmp_path, capsys):
     run, _, data = trained
     bare = _without_threshold(run, tmp_path / "bare")
-    argv = ["evaluate", "--checkpoint", str(bare), "--data", data, "--out", str(tmp_path / "eval"), "--no-progress"]
+    argv = [
+        "evaluate",
+        "--checkpoint",
+        str(bare),
+        "--data",
+        data,
+        "--out",
+        str(tmp_path / "eval"),
+        "--no-progress",
+    ]
     assert sdr_main(argv) == 0
     assert "no threshold" in capsys.readouterr().out
     metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())

@@ -47,7 +47,9 @@ def test_stride_one_clips_their_crops_and_the_means(tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
     length, clip_len, size, side = 7, 4, 64, 240
     base = cv2.GaussianBlur(rng.integers(0, 255, (side, side, 3), dtype=np.uint8), (9, 9), 3)
-    video = write_video(tmp_path / "v.mp4", np.stack([np.roll(base, 2 * t, axis=1) for t in range(length)]), crf=10)
+    video = write_video(
+        tmp_path / "v.mp4", np.stack([np.roll(base, 2 * t, axis=1) for t in range(length)]), crf=10
+    )
     decoded = read_frames(video)
     # the face moves: each frame's landmarks are the template seen through its own similarity
     matrices = [_similarity(8 + t, 0.6, -40 + 3 * t, -30) for t in range(length)]
@@ -71,13 +73,22 @@ def test_stride_one_clips_their_crops_and_the_means(tmp_path, monkeypatch):
     grid = np.stack(np.meshgrid(np.arange(size), np.arange(size)), axis=-1).reshape(-1, 2).astype(float)
     template = np.tile(ftcn_template(size), (clip_len, 1))
     fits = [fit_similarity(landmarks[s : s + clip_len].reshape(-1, 2), template) for s in starts]
-    assert min(np.abs(a - b).max() for a, b in zip(fits, fits[1:])) > 1.0  # one transform per clip
+    assert (
+        min(np.abs(a - b).max() for a, b in zip(fits[:-1], fits[1:], strict=True)) > 1.0
+    )  # one transform per clip
     for start, (clip, fitted) in enumerate(zip(seen, fits, strict=True)):
         where = apply_transform(invert_similarity(fitted), grid)  # frame position of each crop pixel
         for i, frame in enumerate(decoded[start : start + clip_len]):
             x1, y1, x2, y2 = enlarged_box(boxes[start + i], side, side)
-            inside = (where[:, 0] > x1 + 1) & (where[:, 0] < x2 - 2) & (where[:, 1] > y1 + 1) & (where[:, 1] < y2 - 2)
-            outside = (where[:, 0] < x1 - 1) | (where[:, 0] > x2) | (where[:, 1] < y1 - 1) | (where[:, 1] > y2)
+            inside = (
+                (where[:, 0] > x1 + 1)
+                & (where[:, 0] < x2 - 2)
+                & (where[:, 1] > y1 + 1)
+                & (where[:, 1] < y2 - 2)
+            )
+            outside = (
+                (where[:, 0] < x1 - 1) | (where[:, 0] > x2) | (where[:, 1] < y1 - 1) | (where[:, 1] > y2)
+            )
             crop, full = clip[i].reshape(-1, 3), warp_face(frame, fitted, size).reshape(-1, 3)
             np.testing.assert_array_equal(crop[inside], full[inside])
             assert (crop[outside] == 0).all() and inside.sum() > 0.1 * len(grid)
@@ -89,7 +100,11 @@ def micro_checkpoint(tmp_path_factory):
     folder = tmp_path_factory.mktemp("micro")
     torch.manual_seed(0)
     model = create_model("ftcn", **MICRO)
-    save_checkpoint(folder / "checkpoints" / "best", model, CheckpointMeta("ftcn", MICRO, threshold=0.5, clip_len=4, input_size=16))
+    save_checkpoint(
+        folder / "checkpoints" / "best",
+        model,
+        CheckpointMeta("ftcn", MICRO, threshold=0.5, clip_len=4, input_size=16),
+    )
     return folder
 
 
@@ -98,7 +113,16 @@ def test_predict_protocol_ftcn_on_a_shared_clip(micro_checkpoint, shared_videos,
     runs = {}
     for protocol in ("ftcn", "sdr"):
         out = tmp_path / protocol
-        argv = ["predict", video, "--checkpoint", str(micro_checkpoint), "--protocol", protocol, "--out", str(out)]
+        argv = [
+            "predict",
+            video,
+            "--checkpoint",
+            str(micro_checkpoint),
+            "--protocol",
+            protocol,
+            "--out",
+            str(out),
+        ]
         assert sdr_main([*argv, "--set", "max_frames=12"]) == 0
         runs[protocol] = json.loads((out / "FaceSwap_634_660.json").read_text())
     ftcn, ours = runs["ftcn"]["tracks"][0], runs["sdr"]["tracks"][0]

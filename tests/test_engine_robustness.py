@@ -234,11 +234,16 @@ def test_one_checkpoint_without_threshold_under_perturbations(tmp_path, capsys):
     meta = CheckpointMeta("ftcn", MICRO_MODELS["ftcn"], threshold=None, clip_len=4)
     save_checkpoint(tmp_path / "ckpt" / "checkpoints" / "best", model, meta)
     argv = ["robustness", "--checkpoint", str(tmp_path / "ckpt"), "--data", data, "--no-progress"]
-    assert sdr_main([*argv, "--perturbations", "contrast,blur", "--levels", "1,5", "--out", str(tmp_path / "r")]) == 0
+    assert (
+        sdr_main([*argv, "--perturbations", "contrast,blur", "--levels", "1,5", "--out", str(tmp_path / "r")])
+        == 0
+    )
     assert "| ckpt " in capsys.readouterr().out
     table = pd.read_csv(tmp_path / "r" / "table.csv")
     assert list(table.columns) == ["method", "clean", "contrast", "blur", "avg"]
-    assert 0 <= table["clean"].iloc[0] <= 100 and table["avg"].iloc[0] == pytest.approx(table[["contrast", "blur"]].iloc[0].mean())
+    assert 0 <= table["clean"].iloc[0] <= 100 and table["avg"].iloc[0] == pytest.approx(
+        table[["contrast", "blur"]].iloc[0].mean()
+    )
     long = pd.read_csv(tmp_path / "r" / "results.csv")
     assert len(long[long["test_domain"] == "all"]) == 1 + 2 * 2 and long["threshold"].isna().all()
     assert json.loads((tmp_path / "r" / "metrics.json").read_text())["levels"] == [1, 5]

@@ -126,7 +126,9 @@ def test_wrong_keys_fail_with_their_names():
     assert "1 unexpected key: resnet.head.extra.weight" in message
     assert "resnet.s1.pathway0_stem.conv.weight (file 64x3x5x7x7, expected 64x3x5x1x1)" in message
     ints = dict(state, **{"resnet.head.time_T.cls_token": torch.zeros(1, 1, 1024, dtype=torch.int64)})
-    with pytest.raises(ConversionError, match=r"wrong dtype key: resnet\.head\.time_T\.cls_token \(torch\.int64"):
+    with pytest.raises(
+        ConversionError, match=r"wrong dtype key: resnet\.head\.time_T\.cls_token \(torch\.int64"
+    ):
         convert_state_dict(spec, ints)
 
 
@@ -141,7 +143,9 @@ def test_model_options_for_the_published_heads():
     with pytest.raises(ValueError, match="transformer_norm_eps must be > 0"):
         create_model("ftcn", transformer_norm_eps=0.0)
     plain = create_model("i3d", width_mult=0.125, depth_mult=0.25, temporal_transformer=False)
-    bare = create_model("i3d", width_mult=0.125, depth_mult=0.25, temporal_transformer=False, pool_head_norm=False)
+    bare = create_model(
+        "i3d", width_mult=0.125, depth_mult=0.25, temporal_transformer=False, pool_head_norm=False
+    )
     assert set(plain.state_dict()) - set(bare.state_dict()) == {"head.norm.weight", "head.norm.bias"}
     sdr = create_model("sdr", width_mult=0.125, depth_mult=0.25, transformer_norm_eps=1e-5)
     assert sdr.head.blocks[0].norm2.eps == 1e-5

@@ -35,7 +35,11 @@ LAYOUTS = [
     ("altfreezing", "wrapped", lambda s: {"state_dict": s}),
     ("altfreezing", "module.", lambda s: {f"module.{k}": v for k, v in s.items()}),
     ("altfreezing", "network.", lambda s: {f"network.{k}": v for k, v in s.items()}),
-    ("altfreezing", "wrapped module.network.", lambda s: {"state_dict": {f"module.network.{k}": v for k, v in s.items()}}),
+    (
+        "altfreezing",
+        "wrapped module.network.",
+        lambda s: {"state_dict": {f"module.network.{k}": v for k, v in s.items()}},
+    ),
 ]
 
 
@@ -71,13 +75,24 @@ def _one_line_error(capsys, argv: list[str], *expected: str) -> None:
 
 def test_bad_files_fail_with_one_line_each(tmp_path, capsys):
     out = str(tmp_path / "run")
-    _one_line_error(capsys, ["convert", "ftcn-tt", str(tmp_path / "absent.pth"), "--out", out], "no such file")
+    _one_line_error(
+        capsys, ["convert", "ftcn-tt", str(tmp_path / "absent.pth"), "--out", out], "no such file"
+    )
     (tmp_path / "junk.pth").write_text("not a checkpoint")
-    _one_line_error(capsys, ["convert", "ftcn-tt", str(tmp_path / "junk.pth"), "--out", out], "not a torch checkpoint")
+    _one_line_error(
+        capsys, ["convert", "ftcn-tt", str(tmp_path / "junk.pth"), "--out", out], "not a torch checkpoint"
+    )
     (tmp_path / "empty.pth").write_bytes(b"")
-    _one_line_error(capsys, ["convert", "ftcn-tt", str(tmp_path / "empty.pth"), "--out", out], "empty or truncated")
+    _one_line_error(
+        capsys, ["convert", "ftcn-tt", str(tmp_path / "empty.pth"), "--out", out], "empty or truncated"
+    )
     torch.save({"model": argparse.Namespace(depth=50)}, tmp_path / "pickled.pth")
-    _one_line_error(capsys, ["convert", "altfreezing", str(tmp_path / "pickled.pth"), "--out", out], "weights_only=True", "pickled argparse.Namespace")
+    _one_line_error(
+        capsys,
+        ["convert", "altfreezing", str(tmp_path / "pickled.pth"), "--out", out],
+        "weights_only=True",
+        "pickled argparse.Namespace",
+    )
     state = _cheap_state("altfreezing")
     del state["resnet.s5.pathway0_res2.branch2.c_bn.running_var"]
     torch.save(state, tmp_path / "missing.pth")
@@ -115,7 +130,9 @@ def test_converted_directory_loads_and_keeps_every_tensor(converted_ftcn, capsys
     assert "pass --force" in capsys.readouterr().err
 
 
-def test_predict_with_a_converted_checkpoint_on_a_shared_clip(converted_ftcn, shared_videos, tmp_path, capsys):
+def test_predict_with_a_converted_checkpoint_on_a_shared_clip(
+    converted_ftcn, shared_videos, tmp_path, capsys
+):
     """End to end at full size (224 px, 32 frames): the 16-frame clip is one mirror-padded clip."""
     run, _ = converted_ftcn
     video = str(shared_videos / "liveportrait" / "d1.mp4")
@@ -124,10 +141,21 @@ def test_predict_with_a_converted_checkpoint_on_a_shared_clip(converted_ftcn, sh
     assert "p(fake) = " in captured.out and "-> none: the checkpoint has no threshold" in captured.out
     assert "--protocol ftcn matches them" in captured.err
     row = pd.read_csv(tmp_path / "a" / "predictions.csv").iloc[0]
-    assert row["verdict"].startswith("none:") and 0.0 < row["prob"] < 1.0 and row["threshold_source"] == "none"
+    assert (
+        row["verdict"].startswith("none:") and 0.0 < row["prob"] < 1.0 and row["threshold_source"] == "none"
+    )
     prob = row["prob"]
     threshold = prob - 1e-3  # just below: the verdict must be "fake"
-    argv = ["predict", video, "--checkpoint", str(run), "--out", str(tmp_path / "b"), "--threshold", str(threshold)]
+    argv = [
+        "predict",
+        video,
+        "--checkpoint",
+        str(run),
+        "--out",
+        str(tmp_path / "b"),
+        "--threshold",
+        str(threshold),
+    ]
     assert sdr_main(argv) == 0
     row = pd.read_csv(tmp_path / "b" / "predictions.csv").iloc[0]
     assert row["verdict"] == "fake" and row["threshold_source"] == "--threshold"
@@ -143,7 +171,9 @@ def _micro_checkpoint(folder: Path, name: str = "ftcn", **options: object) -> tu
         if value.is_floating_point():
             value.copy_(torch.randn_like(value))
     folder.mkdir(parents=True, exist_ok=True)
-    save_checkpoint(folder / "checkpoints" / "best", model, CheckpointMeta(name, {**MICRO, **options}, threshold=None))
+    save_checkpoint(
+        folder / "checkpoints" / "best", model, CheckpointMeta(name, {**MICRO, **options}, threshold=None)
+    )
     return model, folder
 
 
@@ -152,10 +182,18 @@ def test_sdr_starts_from_an_ftcn_checkpoint(tmp_path, separate):
     ftcn, run = _micro_checkpoint(tmp_path / "ftcn", transformer_norm_eps=1e-5)
     source = ftcn.state_dict()
     torch.manual_seed(0)
-    fresh = create_model("sdr", **MICRO, K=2, latent_dim=16, separate_trunks=separate, transformer_norm_eps=1e-5)
+    fresh = create_model(
+        "sdr", **MICRO, K=2, latent_dim=16, separate_trunks=separate, transformer_norm_eps=1e-5
+    )
     torch.manual_seed(0)
     started = create_model(
-        "sdr", weights=str(run), **MICRO, K=2, latent_dim=16, separate_trunks=separate, transformer_norm_eps=1e-5
+        "sdr",
+        weights=str(run),
+        **MICRO,
+        K=2,
+        latent_dim=16,
+        separate_trunks=separate,
+        transformer_norm_eps=1e-5,
     )
     state = started.state_dict()
     prefixes = ["trunks.0.", "trunks.1."] if separate else ["trunk."]
@@ -170,7 +208,9 @@ def test_sdr_starts_from_an_ftcn_checkpoint(tmp_path, separate):
         taken += 1
     trunk_and_head = [k for k in source if k.startswith(("trunk.", "head."))]
     assert len(trunk_and_head) == len(source)
-    assert taken == len(source) + (len(source) - sum(k.startswith("head.") for k in source)) * (len(prefixes) - 1)
+    assert taken == len(source) + (len(source) - sum(k.startswith("head.") for k in source)) * (
+        len(prefixes) - 1
+    )
 
 
 def test_starting_weights_must_fit(tmp_path):
@@ -181,7 +221,9 @@ def test_starting_weights_must_fit(tmp_path):
         create_model("i3d", weights=str(run), **MICRO, transformer_norm_eps=1e-5)
     with pytest.raises(ValueError, match="shape mismatches"):
         create_model("ftcn", weights=str(run), **{**MICRO, "num_frames": 8}, transformer_norm_eps=1e-5)
-    model = create_model("ftcn", weights=str(run / "checkpoints" / "best.json"), **MICRO, transformer_norm_eps=1e-5)
+    model = create_model(
+        "ftcn", weights=str(run / "checkpoints" / "best.json"), **MICRO, transformer_norm_eps=1e-5
+    )
     reloaded, _ = load_checkpoint(run)
     assert all(torch.equal(v, reloaded.state_dict()[k]) for k, v in model.state_dict().items())
 

@@ -31,7 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plot", action="store_true", help="also save <video>.png timelines (needs --out)")
     parser.add_argument("--all-tracks", action="store_true", help="score every face, not only the largest")
     parser.add_argument(
-        "--threshold", type=float, default=None, help="decision threshold on p(fake) (default: the checkpoint's)"
+        "--threshold",
+        type=float,
+        default=None,
+        help="decision threshold on p(fake) (default: the checkpoint's)",
     )
     parser.add_argument(
         "--protocol",

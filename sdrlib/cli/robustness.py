@@ -24,9 +24,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--levels", default=None, help="comma-separated levels 1..5 (default: the profile's)")
     parser.add_argument("--seeds", default=None, help="comma-separated seeds (default: the profile's)")
     parser.add_argument(
-        "--checkpoint", type=Path, default=None, help="score this checkpoint instead of the profile's runs (needs --data)"
+        "--checkpoint",
+        type=Path,
+        default=None,
+        help="score this checkpoint instead of the profile's runs (needs --data)",
     )
-    parser.add_argument("--data", default=None, help="with --checkpoint: dataset director(ies), comma-separated")
+    parser.add_argument(
+        "--data", default=None, help="with --checkpoint: dataset director(ies), comma-separated"
+    )
     parser.add_argument("--no-progress", action="store_true")
 
 

@@ -77,7 +77,9 @@ def calibrate_checkpoint(
     from sdrlib.engine.trainer import validate
 
     if split == "test":
-        raise ValueError("calibrating on the test split would choose the threshold on the data it is judged on; use val")
+        raise ValueError(
+            "calibrating on the test split would choose the threshold on the data it is judged on; use val"
+        )
     json_path = resolve_checkpoint(checkpoint)
     device = resolve_device(device)
     model, meta = load_checkpoint(json_path, device)
@@ -87,7 +89,12 @@ def calibrate_checkpoint(
             "validation data; pass --force to replace it"
         )
     dataset = ClipDataset(
-        [Path(r) for r in roots], split=split, clip_len=meta.clip_len, mode="eval", domains=domains, size=meta.input_size
+        [Path(r) for r in roots],
+        split=split,
+        clip_len=meta.clip_len,
+        mode="eval",
+        domains=domains,
+        size=meta.input_size,
     )
     if len(dataset) == 0:
         raise ValueError(f"no {split} clips in {[str(r) for r in roots]} for domains {domains}")

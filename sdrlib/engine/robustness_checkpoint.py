@@ -17,7 +17,13 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from sdrlib.engine.robustness import LEVELS, PERTURBATIONS, RobustnessResult, perturbation_transform, robustness_table
+from sdrlib.engine.robustness import (
+    LEVELS,
+    PERTURBATIONS,
+    RobustnessResult,
+    perturbation_transform,
+    robustness_table,
+)
 from sdrlib.utils import atomic_write_json, atomic_write_text
 
 
@@ -57,15 +63,24 @@ def checkpoint_robustness(
     levels = sorted(levels or LEVELS)
     if 0 in levels:
         raise ValueError("levels are 1..5; the clean clip (level 0) is always evaluated")
-    transforms = {(name, level): perturbation_transform(name, level, seed) for name in perturbations for level in levels}
+    transforms = {
+        (name, level): perturbation_transform(name, level, seed) for name in perturbations for level in levels
+    }
     device = resolve_device(device)
     model, meta = load_checkpoint(checkpoint, device)
     rows: list[dict[str, Any]] = []
     conditions = [("clean", 0), *transforms]
     for name, level in tqdm(conditions, desc="robustness", disable=not progress):
         result = evaluate_model(
-            model, meta, roots, split, domains, device, batch_size,
-            transform=transforms.get((name, level)), progress=False,
+            model,
+            meta,
+            roots,
+            split,
+            domains,
+            device,
+            batch_size,
+            transform=transforms.get((name, level)),
+            progress=False,
         )
         value = PERTURBATIONS[name].value(level) if name != "clean" else np.nan
         for rec in result.table.to_dict("records"):
@@ -105,4 +120,6 @@ def checkpoint_robustness(
                 "table": table.to_dict("records"),
             },
         )
-    return RobustnessResult(profile=str(checkpoint), long=long, table=table, out_dir=out, runs=[Path(checkpoint)])
+    return RobustnessResult(
+        profile=str(checkpoint), long=long, table=table, out_dir=out, runs=[Path(checkpoint)]
+    )

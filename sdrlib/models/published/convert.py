@@ -84,10 +84,14 @@ def read_published(spec: PublishedSpec, path: str | Path) -> tuple[dict[str, tor
             obj = obj[wrapper]
             layout.append(f'wrapped in {{"{wrapper}": ...}}')
     if not isinstance(obj, Mapping) or not obj:
-        raise ConversionError(f"{path}: expected a state dict (a mapping of names to tensors), got {type(obj).__name__}")
+        raise ConversionError(
+            f"{path}: expected a state dict (a mapping of names to tensors), got {type(obj).__name__}"
+        )
     not_tensors = [str(k) for k, v in obj.items() if not torch.is_tensor(v)]
     if not_tensors:
-        accepted = f" (accepted wrappers: {list(spec.wrappers)})" if spec.wrappers else " (no wrapper is accepted)"
+        accepted = (
+            f" (accepted wrappers: {list(spec.wrappers)})" if spec.wrappers else " (no wrapper is accepted)"
+        )
         raise ConversionError(
             f"{path}: {len(not_tensors)} entr{'y is' if len(not_tensors) == 1 else 'ies are'} not tensors: "
             f"{_names(not_tensors)}{accepted}"
@@ -101,7 +105,9 @@ def read_published(spec: PublishedSpec, path: str | Path) -> tuple[dict[str, tor
                 name = name[len(prefix) :]
                 stripped[prefix] += 1
         if name in state:
-            raise ConversionError(f"{path}: keys {key!r} and another one both become {name!r} once prefixes are stripped")
+            raise ConversionError(
+                f"{path}: keys {key!r} and another one both become {name!r} once prefixes are stripped"
+            )
         state[name] = value
     layout += [f"{n} keys with a '{p}' prefix" for p, n in stripped.items() if n]
     return state, ("flat" if not layout else "flat, " + ", ".join(layout))

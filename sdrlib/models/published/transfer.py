@@ -37,8 +37,10 @@ def is_checkpoint(path: str | Path) -> bool:
     """Whether ``path`` names an ``sdrlib`` checkpoint (run dir, ``.json``, or ``.safetensors``
     with its ``.json`` beside it) rather than a bare weights file."""
     path = Path(path)
-    return path.is_dir() or path.suffix == ".json" or (
-        path.suffix == ".safetensors" and path.with_suffix(".json").is_file()
+    return (
+        path.is_dir()
+        or path.suffix == ".json"
+        or (path.suffix == ".safetensors" and path.with_suffix(".json").is_file())
     )
 
 
