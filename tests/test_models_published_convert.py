@@ -228,10 +228,18 @@ def test_starting_weights_must_fit(tmp_path):
     assert all(torch.equal(v, reloaded.state_dict()[k]) for k, v in model.state_dict().items())
 
 
-def test_paper_ft_profile_starts_sdr_from_ftcn(tmp_path):
+def test_paper_ft_profile_starts_full_size_sdr_from_converted_ftcn(converted_ftcn):
+    """The profile's model, built as ``sdr train`` builds it: every FTCN tensor is in the SDR trunk
+    or head, and only the TRFI heads are new."""
     from sdrlib.engine.config import load_run_config
 
-    config = load_run_config("paper-ft", [f"model.weights={tmp_path}/ftcn-tt"])
-    assert config.model.name == "sdr" and config.model.weights == f"{tmp_path}/ftcn-tt"
-    assert config.model.options["transformer_norm_eps"] == 1e-5 and config.data.clip_len == 32
-    assert load_run_config("paper-ft").model.weights  # the profile names a default location
+    run, state = converted_ftcn
+    config = load_run_config("paper-ft", [f"model.weights={run}"])
+    assert config.model.name == "sdr" and config.data.clip_len == 32
+    assert config.model.options["transformer_norm_eps"] == 1e-5
+    assert load_run_config("paper-ft").model.weights == "runs/ftcn-tt"  # the documented default
+    model = create_model(config.model.name, weights=config.model.weights, **config.model.options)
+    ours = model.state_dict()
+    for key, theirs in key_map(get_spec("ftcn-tt")).items():
+        assert torch.equal(ours[key], state[theirs]), key
+    assert {k.split(".")[0] for k in ours if k not in key_map(get_spec("ftcn-tt"))} == {"trfi"}
