@@ -110,7 +110,7 @@ def read_published(spec: PublishedSpec, path: str | Path) -> tuple[dict[str, tor
             )
         state[name] = value
     layout += [f"{n} keys with a '{p}' prefix" for p, n in stripped.items() if n]
-    return state, ("flat" if not layout else "flat, " + ", ".join(layout))
+    return state, ", ".join(layout) if layout else "flat"
 
 
 def _looks_like(state: Mapping[str, torch.Tensor], spec: PublishedSpec) -> str:
