@@ -9,7 +9,7 @@ from pathlib import Path
 from sdrlib.cli.evaluate import split_list
 
 COMMAND = "robustness"
-HELP = "AUC of the table2 runs under compression, blur, noise... at five levels (cached evaluations)"
+HELP = "AUC of the table2 runs (or of one --checkpoint) under compression, blur, noise... at five levels"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
