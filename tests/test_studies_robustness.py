@@ -219,3 +219,38 @@ def test_cli_rejects_bad_levels_and_names_before_any_training(capsys):
     assert "level must be an integer in 0..5" in capsys.readouterr().err
     assert sdr_main(["robustness", "--perturbations", "fog"]) == 2
     assert "unknown perturbation 'fog'" in capsys.readouterr().err
+
+
+def test_one_checkpoint_without_threshold_under_perturbations(tmp_path, capsys):
+    """``--checkpoint``: any checkpoint directory (a converted one has no threshold) on a data set."""
+    import json
+
+    from engine_helpers import micro_config
+
+    from sdrlib.cli import main as sdr_main
+    from sdrlib.engine.checkpoint import CheckpointMeta, save_checkpoint
+    from sdrlib.engine.data import resolve_roots
+    from sdrlib.models import create_model
+
+    config = micro_config("ftcn")
+    data = ",".join(str(r) for r in resolve_roots(config.data))
+    torch.manual_seed(0)
+    model = create_model("ftcn", **MICRO_MODELS["ftcn"])
+    meta = CheckpointMeta("ftcn", MICRO_MODELS["ftcn"], threshold=None, clip_len=4)
+    save_checkpoint(tmp_path / "ckpt" / "checkpoints" / "best", model, meta)
+    argv = ["robustness", "--checkpoint", str(tmp_path / "ckpt"), "--data", data, "--no-progress"]
+    assert (
+        sdr_main([*argv, "--perturbations", "contrast,blur", "--levels", "1,5", "--out", str(tmp_path / "r")])
+        == 0
+    )
+    assert "| ckpt " in capsys.readouterr().out
+    table = pd.read_csv(tmp_path / "r" / "table.csv")
+    assert list(table.columns) == ["method", "clean", "contrast", "blur", "avg"]
+    assert 0 <= table["clean"].iloc[0] <= 100 and table["avg"].iloc[0] == pytest.approx(
+        table[["contrast", "blur"]].iloc[0].mean()
+    )
+    long = pd.read_csv(tmp_path / "r" / "results.csv")
+    assert len(long[long["test_domain"] == "all"]) == 1 + 2 * 2 and long["threshold"].isna().all()
+    assert json.loads((tmp_path / "r" / "metrics.json").read_text())["levels"] == [1, 5]
+    assert sdr_main(["robustness", "--checkpoint", str(tmp_path / "ckpt")]) == 2  # no --data
+    assert sdr_main([*argv, "--levels", "0"]) == 2

@@ -40,7 +40,10 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         progress=not args.no_progress,
     )
-    print(f"threshold (chosen on validation): {result.threshold:.4f}")
+    if result.threshold is None:
+        print("no threshold (converted weights, never calibrated): video_acc is nan; see `sdr calibrate`")
+    else:
+        print(f"threshold (chosen on validation): {result.threshold:.4f}")
     print(result.markdown())
     if args.out is not None:
         path = result.save(args.out)

@@ -1,10 +1,20 @@
-"""``sdr predict``: fake probability, verdict and per-frame timeline of raw videos."""
+"""``sdr predict``: fake probability, verdict and per-frame timeline of raw videos.
+
+A checkpoint without a threshold (``sdr convert``) gets p(fake) and the verdict column says why
+there is none, unless ``--threshold`` is given or the checkpoint was calibrated (``sdr
+calibrate``). ``--protocol ftcn`` scores as the published demos (docs/published_detectors.md).
+Exit status: 0 all videos scored; 2 a bad input (no checkpoint, bad option); 3 some videos failed.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sdrlib.engine.checkpoint import CheckpointMeta
 
 COMMAND = "predict"
 HELP = "score a video (or every video in a folder) with a checkpoint: probability, verdict, timeline"
@@ -20,6 +30,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--plot", action="store_true", help="also save <video>.png timelines (needs --out)")
     parser.add_argument("--all-tracks", action="store_true", help="score every face, not only the largest")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="decision threshold on p(fake) (default: the checkpoint's)",
+    )
+    parser.add_argument(
+        "--protocol",
+        choices=["sdr", "ftcn"],
+        default="sdr",
+        help="sdr: consecutive clips (default); ftcn: the published demos' stride-1 clips and template (slow)",
+    )
     parser.add_argument("--device", default="auto")
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument(
@@ -47,18 +69,34 @@ def run(args: argparse.Namespace) -> int:
 
     if args.plot and args.out is None:
         raise CLIError("--plot needs --out (the folder where the PNG timelines go)")
+    if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
+        raise CLIError(f"--threshold is a probability in [0, 1], got {args.threshold}")
     videos = list_videos(args.path)
     if not videos:
         raise CLIError(f"no video files under {args.path}")
     device = resolve_device(args.device)
     model, meta = load_checkpoint(args.checkpoint, device)
-    face_config = from_dict(
-        FacePipelineConfig, apply_overrides({"all_tracks": args.all_tracks}, args.overrides)
-    )
+    source = threshold_source(meta, args.threshold)
+    if args.threshold is not None:
+        meta.threshold = args.threshold
+    base = {"all_tracks": args.all_tracks}
+    if args.protocol == "ftcn":
+        from sdrlib.predict.ftcn_protocol import protocol_face_options
+
+        base.update(protocol_face_options(meta))
+    elif meta.source.get("preprocessing") == "ftcn":
+        print(
+            f"note: {meta.source.get('title', 'this checkpoint')} was trained on FTCN's crops (the face fills "
+            "the crop); the default protocol's crops show it at half that scale: --protocol ftcn matches them",
+            file=sys.stderr,
+        )
+    face_config = from_dict(FacePipelineConfig, apply_overrides(base, args.overrides))
     rows, failures = [], 0
     for video in videos:
         try:
-            prediction = predict_video(video, model, meta, device, face_config, args.batch_size)
+            prediction = predict_video(
+                video, model, meta, device, face_config, args.batch_size, protocol=args.protocol
+            )
         except (InputError, OSError) as err:
             failures += 1
             print(f"{video}: error: {type(err).__name__}: {err}", file=sys.stderr)
@@ -67,9 +105,10 @@ def run(args: argparse.Namespace) -> int:
         prediction.checkpoint = str(args.checkpoint)
         for track in prediction.tracks:
             note = f" [{'; '.join(track.warnings)}]" if track.warnings else ""
+            decision = "" if track.threshold is None else f"threshold {track.threshold:.4f} ({source}), "
             print(
                 f"{video}: track {track.track_id}: p(fake) = {track.prob:.4f} -> {track.verdict} "
-                f"(threshold {track.threshold:.4f}, {track.n_clips} clips, {prediction.runtime_s:.1f} s){note}"
+                f"({decision}{track.n_clips} clips, {prediction.runtime_s:.1f} s){note}"
             )
             rows.append(
                 {
@@ -77,6 +116,8 @@ def run(args: argparse.Namespace) -> int:
                     "track": track.track_id,
                     "prob": track.prob,
                     "verdict": track.verdict,
+                    "threshold": track.threshold,
+                    "threshold_source": source,
                     "n_clips": track.n_clips,
                     "n_frames": track.n_frames,
                     "runtime_s": prediction.runtime_s,
@@ -102,3 +143,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"{failures} of {len(videos)} video(s) failed", file=sys.stderr)
         return EXIT_SOME_FAILED
     return 0
+
+
+def threshold_source(meta: CheckpointMeta, override: float | None) -> str:
+    """Where the decision threshold of a prediction comes from, in a few words."""
+    if override is not None:
+        return "--threshold"
+    if meta.threshold is None:
+        return "none"
+    if meta.calibration:
+        return f"calibrated on {meta.calibration.get('split', 'val')} of {', '.join(meta.calibration.get('data', []))}"
+    return "validation"

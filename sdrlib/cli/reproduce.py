@@ -41,9 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sdrlib.book.notebook import PROFILES
     from sdrlib.book.build import BookBuildError
     from sdrlib.book.execute import NotebookExecutionError
+    from sdrlib.book.notebook import PROFILES
     from sdrlib.book.reproduce import reproduce
 
     if args.profile not in PROFILES:

@@ -1,4 +1,5 @@
-"""``sdr robustness``: the Table 2 runs scored under the DeeperForensics-1.0 perturbations, cached."""
+"""``sdr robustness``: the Table 2 runs scored under the DeeperForensics-1.0 perturbations, cached;
+or, with ``--checkpoint RUN_DIR --data DIR``, one checkpoint (a converted one included)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 from sdrlib.cli.evaluate import split_list
 
 COMMAND = "robustness"
-HELP = "AUC of the table2 runs under compression, blur, noise... at five levels (cached evaluations)"
+HELP = "AUC of the table2 runs (or of one --checkpoint) under compression, blur, noise... at five levels"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,6 +23,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--levels", default=None, help="comma-separated levels 1..5 (default: the profile's)")
     parser.add_argument("--seeds", default=None, help="comma-separated seeds (default: the profile's)")
+    parser.add_argument(
+        "--checkpoint",
+        type=Path,
+        default=None,
+        help="score this checkpoint instead of the profile's runs (needs --data)",
+    )
+    parser.add_argument(
+        "--data", default=None, help="with --checkpoint: dataset director(ies), comma-separated"
+    )
     parser.add_argument("--no-progress", action="store_true")
 
 
@@ -34,6 +44,23 @@ def run(args: argparse.Namespace) -> int:
         seeds = [int(v) for v in split_list(args.seeds)] if args.seeds else None
     except ValueError as err:
         raise CLIError(f"--levels and --seeds take comma-separated integers ({err})") from err
+    if (args.checkpoint is None) != (args.data is None):
+        raise CLIError("--checkpoint and --data go together (one checkpoint on a prepared data set)")
+    if args.checkpoint is not None:
+        from sdrlib.studies.robustness_checkpoint import checkpoint_robustness
+
+        result = checkpoint_robustness(
+            args.checkpoint,
+            split_list(args.data),
+            args.out,
+            perturbations=split_list(args.perturbations),
+            levels=levels,
+            seed=(seeds or [0])[0],
+            progress=not args.no_progress,
+        )
+        print(f"robustness of {args.checkpoint}, video-level AUC % on the test split of {args.data}:")
+        print(result.table.to_markdown(index=False, floatfmt=".1f"))
+        return 0
     try:
         result = run_robustness(
             args.profile,

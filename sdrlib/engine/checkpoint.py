@@ -5,6 +5,10 @@ the run config, the step, the validation metrics and the decision threshold chos
 (SDR_SPEC section 5: FTCN's demo thresholds flag real videos as fake; ours come from validation
 data). Both files are written atomically, the JSON last, so a checkpoint whose JSON exists is
 complete. Resume state (optimizer, scheduler, RNG) goes in a separate ``NAME.resume.pt``.
+
+A checkpoint converted from published weights (``sdr convert``) has no threshold (``None``) until
+``sdr calibrate`` chooses one on validation data; ``source`` says where its weights came from and
+``calibration`` where its threshold came from (docs/published_detectors.md).
 """
 
 from __future__ import annotations
@@ -29,11 +33,15 @@ FORMAT = "sdr-checkpoint/1"
 
 @dataclass
 class CheckpointMeta:
-    """The JSON side of a checkpoint."""
+    """The JSON side of a checkpoint.
+
+    ``threshold`` is ``None`` for a checkpoint that was never validated (converted weights):
+    predictions then carry a probability but no verdict.
+    """
 
     model_name: str
     model_options: dict[str, Any]
-    threshold: float = 0.5
+    threshold: float | None = 0.5
     clip_len: int = 16
     input_size: int | None = None
     step: int = 0
@@ -41,6 +49,8 @@ class CheckpointMeta:
     config: dict[str, Any] = field(default_factory=dict)
     created: str = ""
     format: str = FORMAT
+    source: dict[str, Any] = field(default_factory=dict)
+    calibration: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CheckpointMeta:

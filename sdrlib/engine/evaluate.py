@@ -38,7 +38,7 @@ class EvaluationResult:
     clips: pd.DataFrame
     videos: pd.DataFrame
     table: pd.DataFrame
-    threshold: float
+    threshold: float | None
     checkpoint: str = ""
 
     @property

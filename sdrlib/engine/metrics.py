@@ -112,21 +112,23 @@ def choose_threshold(labels: np.ndarray, scores: np.ndarray) -> float:
     return float((t + below.max()) / 2) if below.size else float(t - 1e-6)
 
 
-def detection_metrics(clips: pd.DataFrame, threshold: float = 0.5) -> DetectionMetrics:
+def detection_metrics(clips: pd.DataFrame, threshold: float | None = 0.5) -> DetectionMetrics:
     """All metrics of one evaluation set from its per-clip probabilities.
 
     Args:
         clips: one row per clip (columns ``video_id``, ``label``, ``domain``, ``prob``).
-        threshold: decision threshold for ACC, chosen on the validation split.
+        threshold: decision threshold for ACC, chosen on the validation split; ``None`` (a
+            checkpoint without one, e.g. converted weights) gives ACC ``nan``.
     """
     videos = video_scores(clips)
     y, p = videos["label"].to_numpy(), videos["prob"].to_numpy()
+    threshold = float("nan") if threshold is None else float(threshold)
     return DetectionMetrics(
         video_auc=_safe_auc(y, p),
         clip_auc=_safe_auc(clips["label"].to_numpy(), clips["prob"].to_numpy()),
         video_ap=float(average_precision_score(y, p)) if len(np.unique(y)) > 1 else float("nan"),
         video_eer=equal_error_rate(y, p),
-        video_acc=float(np.mean((p >= threshold).astype(int) == y)),
+        video_acc=float("nan") if np.isnan(threshold) else float(np.mean((p >= threshold).astype(int) == y)),
         threshold=float(threshold),
         n_videos=len(videos),
         n_real=int((y == 0).sum()),
@@ -135,7 +137,7 @@ def detection_metrics(clips: pd.DataFrame, threshold: float = 0.5) -> DetectionM
     )
 
 
-def per_domain_metrics(clips: pd.DataFrame, threshold: float = 0.5) -> pd.DataFrame:
+def per_domain_metrics(clips: pd.DataFrame, threshold: float | None = 0.5) -> pd.DataFrame:
     """One row of metrics per fake domain, plus an ``all`` row.
 
     A domain's fakes are scored against the reals of the same domain and of its family: FF++'s

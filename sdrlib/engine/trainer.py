@@ -39,6 +39,7 @@ from sdrlib.engine.data import open_split, resolve_roots
 from sdrlib.engine.distributed import DistContext, init_distributed
 from sdrlib.engine.inference import clip_bce, predict_clips
 from sdrlib.engine.metrics import choose_threshold, detection_metrics, video_scores
+from sdrlib.engine.published import create_start_model
 from sdrlib.engine.run_state import (
     LOG_FILE,
     VAL_FILE,
@@ -51,7 +52,6 @@ from sdrlib.engine.run_state import (
 from sdrlib.engine.sampler import BalancedBatchSampler
 from sdrlib.engine.schedule import build_optimizer
 from sdrlib.losses import SDRLoss
-from sdrlib.models import create_model
 from sdrlib.utils import (
     atomic_write_json,
     atomic_write_text,
@@ -153,7 +153,7 @@ def train(
         train_set.labels, config.data.batch_size, tcfg.seed, tcfg.balanced, ctx.rank, ctx.world_size
     )
 
-    model = create_model(config.model.name, weights=config.model.weights, **config.model.options).to(device)
+    model = create_start_model(config.model.name, config.model.weights, **config.model.options).to(device)
     if channels_last:
         model = model.to_channels_last()
     # critic-based MI losses own trainable parameters: they train with the model, on its device

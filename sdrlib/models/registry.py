@@ -48,7 +48,9 @@ def create_model(name: str, weights: str | None = None, **overrides: Any) -> nn.
     Args:
         name: a name from :func:`list_models`.
         weights: optional path to a weights file the user supplies (safetensors or a torch state
-            dict); loaded with :func:`sdrlib.models.weights.load_weights`. Never downloaded.
+            dict with the model's key names), loaded with :func:`sdrlib.models.weights.load_weights`.
+            Never downloaded. A checkpoint directory (``sdr convert``, a run) is the engine's:
+            :func:`sdrlib.engine.published.create_start_model`.
         **overrides: options of the model family's config dataclass.
 
     Raises:

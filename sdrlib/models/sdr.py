@@ -117,7 +117,12 @@ class SDR(VideoModel):
             self.trunk = ResNet3dTrunk(True, False, cfg.width_mult, cfg.depth_mult)
             self.num_features = self.trunk.num_features
         self.head = build_temporal_head(
-            self.num_features, cfg.num_frames // 2, cfg.temporal_transformer, cfg.drop_rate
+            self.num_features,
+            cfg.num_frames // 2,
+            cfg.temporal_transformer,
+            cfg.drop_rate,
+            cfg.transformer_norm_eps,
+            cfg.pool_head_norm,
         )
         self.trfi = (
             TRFI(cfg.K, self.num_features, cfg.latent_dim, self.num_features, cfg.fusion, cfg.fuse_samples)

@@ -7,18 +7,28 @@ block is timm's ViT ``Block`` (pre-norm attention with no qkv bias, as in FTCN, 
 For narrower trunks the head keeps 64 dimensions per head and an MLP of twice the width, so a
 ``width_mult = 0.25`` FTCN has 4 heads and an MLP of 512.
 
+The blocks' two LayerNorms use timm's eps of 1e-6 by default; FTCN's published network uses
+PyTorch's default 1e-5 there, so ``norm_eps`` lets a converted checkpoint compute exactly the
+published function (``docs/published_detectors.md``). The final LayerNorm has 1e-5 in both.
+
 :class:`TemporalPoolHead` is the "w/o temporal transformer" ablation: mean over time + linear.
+With ``norm=False`` (no LayerNorm) it is AltFreezing's head: global average pooling, dropout,
+linear.
 """
 
 from __future__ import annotations
 
+from functools import partial
+
 import torch
-from timm.layers import trunc_normal_
+from timm.layers import LayerNorm, trunc_normal_
 from timm.models.vision_transformer import Block
 from torch import nn
 
 HEAD_DIM = 64
 MLP_RATIO = 2.0
+#: eps of the LayerNorms inside the transformer blocks: timm's default (FTCN's code: 1e-5).
+BLOCK_NORM_EPS = 1e-6
 
 
 def default_num_heads(dim: int) -> int:
@@ -56,6 +66,7 @@ class TemporalTransformer(nn.Module):
         num_heads: attention heads (default :func:`default_num_heads`).
         mlp_ratio: MLP hidden size / ``dim`` (FTCN: 2048 / 1024).
         drop_rate: dropout on attention weights, attention output and MLP (FTCN: 0.1).
+        norm_eps: eps of the blocks' LayerNorms (default timm's 1e-6; FTCN's published code 1e-5).
 
     Shape:
         tokens ``(B, num_tokens, dim)`` -> logit ``(B,)``.
@@ -69,6 +80,7 @@ class TemporalTransformer(nn.Module):
         num_heads: int | None = None,
         mlp_ratio: float = MLP_RATIO,
         drop_rate: float = 0.1,
+        norm_eps: float = BLOCK_NORM_EPS,
     ) -> None:
         super().__init__()
         self.dim, self.num_tokens = dim, num_tokens
@@ -77,7 +89,15 @@ class TemporalTransformer(nn.Module):
         heads = num_heads or default_num_heads(dim)
         self.blocks = nn.Sequential(
             *[
-                Block(dim, heads, mlp_ratio, qkv_bias=False, proj_drop=drop_rate, attn_drop=drop_rate)
+                Block(
+                    dim,
+                    heads,
+                    mlp_ratio,
+                    qkv_bias=False,
+                    proj_drop=drop_rate,
+                    attn_drop=drop_rate,
+                    norm_layer=partial(LayerNorm, eps=norm_eps),
+                )
                 for _ in range(depth)
             ]
         )
@@ -132,14 +152,17 @@ class TemporalTransformer(nn.Module):
 class TemporalPoolHead(nn.Module):
     """Mean over time, LayerNorm, dropout, Linear(1): the "w/o temporal transformer" head.
 
+    ``norm=False`` drops the LayerNorm: global average pooling, dropout, linear, as AltFreezing's
+    head (the tokens are spatial means, so their mean over time is the mean over T x H x W).
+
     Shape:
         tokens ``(B, num_tokens, dim)`` -> logit ``(B,)``.
     """
 
-    def __init__(self, dim: int, num_tokens: int, drop_rate: float = 0.1) -> None:
+    def __init__(self, dim: int, num_tokens: int, drop_rate: float = 0.1, norm: bool = True) -> None:
         super().__init__()
         self.dim, self.num_tokens = dim, num_tokens
-        self.norm = nn.LayerNorm(dim)
+        self.norm = nn.LayerNorm(dim) if norm else nn.Identity()
         self.drop = nn.Dropout(drop_rate)
         self.fc = nn.Linear(dim, 1)
 
@@ -148,8 +171,16 @@ class TemporalPoolHead(nn.Module):
         return self.fc(self.drop(self.norm(tokens.mean(dim=1)))).squeeze(-1)
 
 
-def build_temporal_head(dim: int, num_tokens: int, transformer: bool, drop_rate: float) -> nn.Module:
-    """The temporal transformer (``transformer=True``) or the temporal pooling head."""
+def build_temporal_head(
+    dim: int,
+    num_tokens: int,
+    transformer: bool,
+    drop_rate: float,
+    norm_eps: float = BLOCK_NORM_EPS,
+    pool_norm: bool = True,
+) -> nn.Module:
+    """The temporal transformer (``transformer=True``, blocks' LayerNorm eps ``norm_eps``) or the
+    temporal pooling head (with a LayerNorm when ``pool_norm``)."""
     if transformer:
-        return TemporalTransformer(dim, num_tokens, drop_rate=drop_rate)
-    return TemporalPoolHead(dim, num_tokens, drop_rate=drop_rate)
+        return TemporalTransformer(dim, num_tokens, drop_rate=drop_rate, norm_eps=norm_eps)
+    return TemporalPoolHead(dim, num_tokens, drop_rate=drop_rate, norm=pool_norm)

@@ -32,6 +32,12 @@ class Video3DConfig:
             accepts any size of at least 16 (FTCN) or 32 (I3D) pixels).
         temporal_transformer: FTCN's temporal transformer head (True) or mean over time + linear.
         drop_rate: dropout of the temporal head (FTCN: 0.1).
+        transformer_norm_eps: eps of the LayerNorms inside the transformer blocks: timm's 1e-6 by
+            default; FTCN's published network has PyTorch's 1e-5, which ``sdr convert ftcn-tt``
+            sets (docs/published_detectors.md).
+        pool_head_norm: LayerNorm before the linear layer of the pooling head
+            (``temporal_transformer=False``); AltFreezing's head has none (``sdr convert
+            altfreezing`` sets False).
     """
 
     width_mult: float = 1.0
@@ -40,6 +46,8 @@ class Video3DConfig:
     input_size: int = 224
     temporal_transformer: bool = True
     drop_rate: float = 0.1
+    transformer_norm_eps: float = 1e-6
+    pool_head_norm: bool = True
 
     def __post_init__(self) -> None:
         if self.width_mult <= 0 or self.depth_mult <= 0:
@@ -52,6 +60,8 @@ class Video3DConfig:
             raise ConfigError(f"input_size must be >= 16, got {self.input_size}")
         if not 0.0 <= self.drop_rate < 1.0:
             raise ConfigError(f"drop_rate must be in [0, 1), got {self.drop_rate}")
+        if not self.transformer_norm_eps > 0:
+            raise ConfigError(f"transformer_norm_eps must be > 0, got {self.transformer_norm_eps}")
 
 
 def parse_options(cls: type[C], options: Mapping[str, Any]) -> C:
@@ -82,7 +92,12 @@ class Video3DModel(VideoModel):
         self.trunk = ResNet3dTrunk(temporal_only, include_res5, cfg.width_mult, cfg.depth_mult)
         self.num_features = self.trunk.num_features
         self.head = build_temporal_head(
-            self.num_features, cfg.num_frames // 2, cfg.temporal_transformer, cfg.drop_rate
+            self.num_features,
+            cfg.num_frames // 2,
+            cfg.temporal_transformer,
+            cfg.drop_rate,
+            cfg.transformer_norm_eps,
+            cfg.pool_head_norm,
         )
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:

@@ -25,7 +25,8 @@ def plot_timeline(prediction: VideoPrediction, fps: float | None = None) -> Figu
         label = f"track {track.track_id}: p = {track.prob:.2f} ({track.verdict})"
         ax.plot(x[order] / fps if fps else x[order], np.asarray(track.frame_scores)[order], label=label)
     threshold = prediction.tracks[0].threshold
-    ax.axhline(threshold, color="grey", ls="--", lw=0.8, label=f"threshold {threshold:.2f} (validation)")
+    if threshold is not None:  # a converted checkpoint has none until it is calibrated
+        ax.axhline(threshold, color="grey", ls="--", lw=0.8, label=f"threshold {threshold:.2f}")
     ax.set(
         xlabel="time (s)" if fps else "frame",
         ylabel="fake probability",
@@ -81,7 +82,8 @@ def plot_frame_score(prediction: VideoPrediction, position: int, track: int = 0)
     ax_img.set_title(f"frame {frame}: p = {scores[position]:.2f}", fontsize=9)
     ax_line.plot(np.arange(len(scores)), scores, lw=1.2)
     ax_line.axvline(position, color="C3", lw=1)
-    ax_line.axhline(t.threshold, color="grey", ls="--", lw=0.8, label=f"threshold {t.threshold:.2f}")
+    if t.threshold is not None:
+        ax_line.axhline(t.threshold, color="grey", ls="--", lw=0.8, label=f"threshold {t.threshold:.2f}")
     ax_line.set(xlabel="position in the track", ylabel="fake probability", ylim=(-0.02, 1.02))
     ax_line.legend(fontsize=7, loc="upper right")
     fig.tight_layout()

@@ -5,6 +5,8 @@ checkpoint's clip length, aligned with ONE similarity per clip (SDR_SPEC section
 summarised as FTCN does: the track's fake probability is the mean of its clip probabilities, and
 the verdict uses the threshold chosen on validation data when the checkpoint was trained (never a
 demo constant, SDR_SPEC section 5). A per-frame timeline averages the clips that cover each frame.
+A checkpoint without a threshold (converted published weights) gives p(fake) and no verdict.
+``protocol="ftcn"`` scores like the published demos instead (:mod:`sdrlib.predict.ftcn_protocol`).
 Book chapter 'your own video'.
 """
 
@@ -24,6 +26,10 @@ from sdrlib.data.faces import FacePipelineConfig, extract_face_tracks
 from sdrlib.data.tracks import eval_clip_starts
 from sdrlib.engine.checkpoint import CheckpointMeta
 from sdrlib.engine.inference import score_batches
+from sdrlib.predict.ftcn_protocol import PROTOCOLS, protocol_face_options, score_track_ftcn
+
+#: The verdict of a checkpoint without a threshold, and why.
+NO_VERDICT = "none: the checkpoint has no threshold (pass --threshold or run sdr calibrate)"
 
 
 @dataclass
@@ -33,7 +39,7 @@ class TrackPrediction:
     track_id: int
     prob: float
     verdict: str
-    threshold: float
+    threshold: float | None
     n_clips: int
     n_frames: int
     clip_starts: list[int]
@@ -55,6 +61,7 @@ class VideoPrediction:
     tracks: list[TrackPrediction]
     runtime_s: float
     checkpoint: str = ""
+    protocol: str = "sdr"
 
     @property
     def prob(self) -> float:
@@ -67,12 +74,13 @@ class VideoPrediction:
 
     @property
     def verdict(self) -> str:
-        return "fake" if self.prob >= self.tracks[0].threshold else "real"
+        return decide(self.prob, self.tracks[0].threshold)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "video": self.video,
             "checkpoint": self.checkpoint,
+            "protocol": self.protocol,
             "runtime_s": self.runtime_s,
             "prob": self.prob,
             "verdict": self.verdict,
@@ -81,6 +89,13 @@ class VideoPrediction:
                 {f.name: getattr(t, f.name) for f in fields(t) if f.name != "frames"} for t in self.tracks
             ],
         }
+
+
+def decide(prob: float, threshold: float | None) -> str:
+    """``fake`` / ``real`` at ``threshold``, or :data:`NO_VERDICT` when there is none."""
+    if threshold is None:
+        return NO_VERDICT
+    return "fake" if prob >= threshold else "real"
 
 
 def score_track(
@@ -124,22 +139,33 @@ def predict_video(
     batch_size: int = 8,
     progress: bool = False,
     keep_frames: bool = False,
+    protocol: str = "sdr",
 ) -> VideoPrediction:
     """Detect, align and score every kept face track of the video at ``path``.
 
     ``keep_frames`` keeps each track's aligned crops in :attr:`TrackPrediction.frames` (for a
-    frame-by-frame viewer; they are never written to JSON).
+    frame-by-frame viewer; they are never written to JSON). ``protocol="ftcn"`` scores every
+    track as the published demos do (stride-1 clips, FTCN's template; default face options from
+    :func:`~sdrlib.predict.ftcn_protocol.protocol_face_options`).
 
     Raises:
         sdrlib.data.video.errors.InputError: not a video, corrupt, no face, face too small...
     """
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"unknown protocol {protocol!r}; known: {list(PROTOCOLS)}")
     start = time.perf_counter()
+    if face_config is None:
+        face_config = FacePipelineConfig(**(protocol_face_options(meta) if protocol == "ftcn" else {}))
     # one alignment transform per model clip: the pipeline's windows are the checkpoint's clips
-    config = dataclasses.replace(face_config or FacePipelineConfig(), clip_len=meta.clip_len)
+    config = dataclasses.replace(face_config, clip_len=meta.clip_len)
     tracks = extract_face_tracks(path, config, progress=progress)
     results = []
     for track in tracks:
-        starts, probs, frame_scores = score_track(track.frames, model, meta, device, batch_size)
+        if protocol == "ftcn":
+            scored = score_track_ftcn(path, track, model, meta, device, batch_size, config.size, config.scale)
+        else:
+            scored = score_track(track.frames, model, meta, device, batch_size)
+        starts, probs, frame_scores = scored
         prob = float(np.mean(probs))
         warnings = list(track.warnings)
         if track.padded:
@@ -150,7 +176,7 @@ def predict_video(
             TrackPrediction(
                 track_id=track.track_id,
                 prob=prob,
-                verdict="fake" if prob >= meta.threshold else "real",
+                verdict=decide(prob, meta.threshold),
                 threshold=meta.threshold,
                 n_clips=len(starts),
                 n_frames=len(track.frames),
@@ -164,4 +190,6 @@ def predict_video(
                 frames=track.frames if keep_frames else None,
             )
         )
-    return VideoPrediction(video=str(path), tracks=results, runtime_s=time.perf_counter() - start)
+    return VideoPrediction(
+        video=str(path), tracks=results, runtime_s=time.perf_counter() - start, protocol=protocol
+    )

@@ -1,0 +1,119 @@
+"""Robustness of one checkpoint (``sdr robustness --checkpoint RUN_DIR --data DIR``).
+
+:func:`sdrlib.studies.robustness.run_robustness` scores the ``table2`` runs of a profile; a
+checkpoint that no profile trained (a converted FTCN or AltFreezing, or any run directory) is
+scored here under the same DeeperForensics-1.0 perturbations and levels, on a prepared data set,
+and summarised by the same table. Nothing is cached: one checkpoint, one call. Book chapter
+'robustness'; SDR_SPEC section 3 (video-level AUC).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from sdrlib.engine.checkpoint import load_checkpoint
+from sdrlib.engine.evaluate import evaluate_model
+from sdrlib.studies.perturbations import LEVELS, PERTURBATIONS, perturbation_transform
+from sdrlib.studies.robustness import RobustnessResult, robustness_table
+from sdrlib.utils import atomic_write_json, atomic_write_text, resolve_device
+
+
+def checkpoint_robustness(
+    checkpoint: str | Path,
+    roots: list[str | Path],
+    out_dir: str | Path | None = None,
+    perturbations: list[str] | None = None,
+    levels: list[int] | None = None,
+    domains: list[str] | None = None,
+    split: str = "test",
+    seed: int = 0,
+    device: str | torch.device = "auto",
+    batch_size: int = 16,
+    progress: bool = True,
+) -> RobustnessResult:
+    """Video AUC of ``checkpoint`` on ``split`` of ``roots``, clean and under every perturbation.
+
+    Args:
+        checkpoint: run directory, ``.json`` or ``.safetensors`` (converted ones included).
+        roots: prepared dataset directories.
+        out_dir: where ``results.csv``, ``table.{csv,md}`` and ``metrics.json`` go (None: nowhere).
+        perturbations: names from :data:`~sdrlib.studies.robustness.PERTURBATIONS` (default: all).
+        levels: levels in 1..5 (default: all five).
+        domains: test domains (default: all in ``roots``).
+        split: the split to score.
+        seed: seed of the random perturbations (blocks, noise).
+
+    Raises:
+        ValueError: an unknown perturbation or level, or no clips.
+    """
+    perturbations = list(perturbations or PERTURBATIONS)
+    levels = sorted(levels or LEVELS)
+    if 0 in levels:
+        raise ValueError("levels are 1..5; the clean clip (level 0) is always evaluated")
+    transforms = {
+        (name, level): perturbation_transform(name, level, seed) for name in perturbations for level in levels
+    }
+    device = resolve_device(device)
+    model, meta = load_checkpoint(checkpoint, device)
+    rows: list[dict[str, Any]] = []
+    conditions = [("clean", 0), *transforms]
+    for name, level in tqdm(conditions, desc="robustness", disable=not progress):
+        result = evaluate_model(
+            model,
+            meta,
+            roots,
+            split,
+            domains,
+            device,
+            batch_size,
+            transform=transforms.get((name, level)),
+            progress=False,
+        )
+        value = PERTURBATIONS[name].value(level) if name != "clean" else np.nan
+        for rec in result.table.to_dict("records"):
+            rows.append(
+                {
+                    "row": Path(checkpoint).name,
+                    "model": Path(checkpoint).name,
+                    "seed": seed,
+                    "perturbation": name,
+                    "level": level,
+                    "value": value,
+                    "test_domain": rec["domain"],
+                    "video_auc": rec["video_auc"],
+                    "clip_auc": rec["clip_auc"],
+                    "video_acc": rec["video_acc"],
+                    "n_videos": rec["n_videos"],
+                    "threshold": meta.threshold,
+                    "run_dir": str(checkpoint),
+                }
+            )
+    long = pd.DataFrame(rows)
+    table = robustness_table(long, perturbations)
+    out = Path(out_dir) if out_dir is not None else Path()
+    if out_dir is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(out / "results.csv", long.to_csv(index=False))
+        atomic_write_text(out / "table.csv", table.to_csv(index=False))
+        atomic_write_text(out / "table.md", table.to_markdown(index=False, floatfmt=".1f") + "\n")
+        atomic_write_json(
+            out / "metrics.json",
+            {
+                "experiment": "robustness",
+                "checkpoint": str(checkpoint),
+                "data": [str(r) for r in roots],
+                "split": split,
+                "seed": seed,
+                "levels": levels,
+                "table": table.to_dict("records"),
+            },
+        )
+    return RobustnessResult(
+        profile=str(checkpoint), long=long, table=table, out_dir=out, runs=[Path(checkpoint)]
+    )
