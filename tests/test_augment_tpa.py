@@ -118,7 +118,7 @@ def test_runs_on_cuda(name):
 
 def test_ops_reject_bad_input():
     with pytest.raises(ValueError, match="unknown TPA op"):
-        apply_op("sharpen", _clip(0))
+        apply_op("emboss", _clip(0))
     with pytest.raises(ValueError, match=r"\(B, 3, T, H, W\)"):
         apply_op("gaussian_blur", torch.rand(3, 4, 16, 16))
     with pytest.raises(TypeError, match="float"):

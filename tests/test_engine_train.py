@@ -163,7 +163,7 @@ def test_cli_train_evaluate_diagnose(tmp_path, capsys, monkeypatch):
         "clean",
         "temporal_shuffle",
         "frame_repeat",
-        "spatial_shuffle",
+        "appearance_remap",
         "blur",
         "temporal reliance",
         "spatial reliance",

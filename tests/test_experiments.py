@@ -74,13 +74,15 @@ def test_grids_expand_as_documented(micro_profile):
         "w/o L_MI",
         "w/o L_con",
         "w/o temporal transformer",
+        "+ clean view",
     ]
     runs = {s.row: s.config(micro_profile, 0) for s in grid("table3", micro_profile)}
     assert runs["w/o SPB (K = 1)"].model.options["K"] == 1
     assert runs["w/o TRFI"].model.options["trfi"] is False
     assert runs["w/o L_MI"].loss.lambda_mi == 0.0 and runs["w/o L_con"].loss.lambda_con == 0.0
     assert runs["w/o temporal transformer"].model.options["temporal_transformer"] is False
-    assert len({r.fingerprint() for r in runs.values()}) == 6
+    assert runs["+ clean view"].model.options["clean_view"] is True
+    assert len({r.fingerprint() for r in runs.values()}) == 7
     t1 = grid("table1", micro_profile)
     assert [(s.train_domains, s.test_domains) for s in t1] == [
         (["ffpp-df"], ["ffpp-df"]),
@@ -101,7 +103,7 @@ def test_diagnose_grid_table(micro_profile, tmp_path):
         "clean",
         "temporal_shuffle",
         "frame_repeat",
-        "spatial_shuffle",
+        "appearance_remap",
         "blur",
         "drop temporal_shuffle",
     ]:

@@ -119,6 +119,21 @@ def test_ablation_switches():
     assert model(_x()).logit.shape == (B,)
 
 
+def test_clean_view_adds_an_identity_branch_that_sees_the_clean_clip():
+    model = _sdr(K=3, clean_view=True).train()
+    assert model.tpa.ops == [*DEFAULT_OPS[:3], "identity"] and model.num_branches == 4
+    calls = _count_trunk_calls(model.trunk)
+    x = _x()
+    views = model.make_views(x, torch.Generator().manual_seed(0))
+    assert torch.equal(views[3 * B :], x), "the last view is the clean clip, bit for bit"
+    out = model(x)
+    assert calls == [4 * B] and out.mu.shape == (B, 4, 2, 256)
+    model.eval()
+    assert model(x).mu.shape == (B, 4, 2, 256)  # at inference every head, the clean one included
+    with pytest.raises(ConfigError, match="already has one"):
+        create_model("sdr", **TRUNK, K=1, clean_view=True)
+
+
 def test_branch_op_defaults_and_validation():
     assert create_model("sdr", **TRUNK, K=1).cfg.branch_ops == ["identity"]
     assert create_model("sdr", **TRUNK, K=4).cfg.branch_ops == list(DEFAULT_OPS)
@@ -128,7 +143,7 @@ def test_branch_op_defaults_and_validation():
     with pytest.raises(ConfigError, match="one op per branch"):
         create_model("sdr", **TRUNK, K=3, branch_ops=["hue"])
     with pytest.raises(ConfigError, match="unknown TPA op"):
-        create_model("sdr", **TRUNK, K=1, branch_ops=["sharpen"])
+        create_model("sdr", **TRUNK, K=1, branch_ops=["emboss"])
     with pytest.raises(ConfigError, match="K must be"):
         create_model("sdr", K=6)
     with pytest.raises(ConfigError, match="not one of"):

@@ -58,10 +58,9 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-Op = Callable[[torch.Tensor, float, "torch.Generator | None"], torch.Tensor]
+from sdrlib.augment.base import Op, check_clips, luma, per_clip, uniform
+from sdrlib.augment.filters import sharpen, warp
 
-#: luma weights of ITU-R BT.601 (the Y row of YIQ; torchvision's grayscale uses the same).
-_LUMA = (0.299, 0.587, 0.114)
 _RGB_TO_YIQ = ((0.299, 0.587, 0.114), (0.596, -0.274, -0.322), (0.211, -0.523, 0.312))
 _YIQ_TO_RGB = tuple(map(tuple, torch.linalg.inv(torch.tensor(_RGB_TO_YIQ, dtype=torch.float64)).tolist()))
 
@@ -74,40 +73,8 @@ SHUFFLE_MAX_EXTRA = 3
 NOISE_STD = (0.05, 0.1)
 
 
-def check_clips(x: torch.Tensor, strength: float) -> None:
-    """Raise a clear error unless ``x`` is a float ``(B, 3, T, H, W)`` batch and ``strength`` in [0, 1]."""
-    if not torch.is_tensor(x) or not torch.is_floating_point(x):
-        raise TypeError(
-            f"TPA ops take float clips in [0, 1], got {type(x).__name__} {getattr(x, 'dtype', '')}"
-        )
-    if x.dim() != 5 or x.shape[1] != 3:
-        raise ValueError(f"TPA ops take clips of shape (B, 3, T, H, W), got {tuple(x.shape)}")
-    if not 0.0 <= float(strength) <= 1.0:
-        raise ValueError(f"TPA strength must be in [0, 1], got {strength}")
-
-
-def _uniform(
-    shape: tuple[int, ...], low: float, high: float, x: torch.Tensor, generator: torch.Generator | None
-) -> torch.Tensor:
-    """``U(low, high)`` samples of ``shape`` in float32 on ``x``'s device."""
-    device = generator.device if generator is not None else x.device
-    u = torch.rand(shape, generator=generator, device=device, dtype=torch.float32)
-    return (low + (high - low) * u).to(x.device)
-
-
-def _per_clip(values: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """``(B,)`` parameters -> ``(B, 1, 1, 1, 1)`` in ``x``'s dtype, ready to broadcast."""
-    return values.to(x.dtype).view(-1, 1, 1, 1, 1)
-
-
-def luma(x: torch.Tensor) -> torch.Tensor:
-    """BT.601 luma of clips ``(B, 3, T, H, W)`` -> ``(B, 1, T, H, W)``."""
-    weights = torch.tensor(_LUMA, dtype=x.dtype, device=x.device).view(1, 3, 1, 1, 1)
-    return (x * weights).sum(dim=1, keepdim=True)
-
-
 def _factor(x: torch.Tensor, spread: float, generator: torch.Generator | None) -> torch.Tensor:
-    return _per_clip(_uniform((x.shape[0],), 1.0 - spread, 1.0 + spread, x, generator), x)
+    return per_clip(uniform((x.shape[0],), 1.0 - spread, 1.0 + spread, x, generator), x)
 
 
 def _brightness(x: torch.Tensor, strength: float, generator: torch.Generator | None) -> torch.Tensor:
@@ -147,7 +114,7 @@ def _hue(x: torch.Tensor, strength: float, generator: torch.Generator | None) ->
     Shape:
         x: ``(B, 3, T, H, W)`` in [0, 1] -> same shape in [0, 1].
     """
-    angle = _uniform((x.shape[0],), -HUE_RANGE * strength, HUE_RANGE * strength, x, generator) * (2 * math.pi)
+    angle = uniform((x.shape[0],), -HUE_RANGE * strength, HUE_RANGE * strength, x, generator) * (2 * math.pi)
     cos, sin = torch.cos(angle), torch.sin(angle)
     one, zero = torch.ones_like(cos), torch.zeros_like(cos)
     rotation = torch.stack(
@@ -207,7 +174,7 @@ def gaussian_blur(
     check_clips(x, strength)
     b, c, t, h, w = x.shape
     radius = min(math.ceil(3 * BLUR_SIGMA[1] * strength), h - 1, w - 1)
-    sigma = _uniform((b,), BLUR_SIGMA[0] * strength, BLUR_SIGMA[1] * strength, x, generator)
+    sigma = uniform((b,), BLUR_SIGMA[0] * strength, BLUR_SIGMA[1] * strength, x, generator)
     if radius <= 0:
         return x.clone()
     offsets = torch.arange(-radius, radius + 1, device=x.device, dtype=torch.float32)
@@ -240,13 +207,13 @@ def random_erasing(
     """
     check_clips(x, strength)
     b, _, _, h, w = x.shape
-    area = _uniform((b,), ERASE_AREA[0] * strength, ERASE_AREA[1] * strength, x, generator) * (h * w)
-    log_aspect = _uniform((b,), math.log(ERASE_ASPECT[0]), math.log(ERASE_ASPECT[1]), x, generator)
+    area = uniform((b,), ERASE_AREA[0] * strength, ERASE_AREA[1] * strength, x, generator) * (h * w)
+    log_aspect = uniform((b,), math.log(ERASE_ASPECT[0]), math.log(ERASE_ASPECT[1]), x, generator)
     box_h = torch.sqrt(area * torch.exp(log_aspect)).round().clamp(0, h)
     box_w = torch.sqrt(area / torch.exp(log_aspect)).round().clamp(0, w)
-    top = (_uniform((b,), 0.0, 1.0, x, generator) * (h - box_h + 1)).floor()
-    left = (_uniform((b,), 0.0, 1.0, x, generator) * (w - box_w + 1)).floor()
-    fill = _uniform((b, 3), 0.0, 1.0, x, generator).to(x.dtype).view(b, 3, 1, 1, 1)
+    top = (uniform((b,), 0.0, 1.0, x, generator) * (h - box_h + 1)).floor()
+    left = (uniform((b,), 0.0, 1.0, x, generator) * (w - box_w + 1)).floor()
+    fill = uniform((b, 3), 0.0, 1.0, x, generator).to(x.dtype).view(b, 3, 1, 1, 1)
     rows = torch.arange(h, device=x.device, dtype=torch.float32).view(1, h, 1)
     cols = torch.arange(w, device=x.device, dtype=torch.float32).view(1, 1, w)
     inside = (
@@ -274,7 +241,7 @@ def patch_shuffle(
     if n <= 1:
         return x.clone()
     ph, pw = h // n, w // n
-    perm = torch.argsort(_uniform((b, n * n), 0.0, 1.0, x, generator), dim=1)
+    perm = torch.argsort(uniform((b, n * n), 0.0, 1.0, x, generator), dim=1)
     region = x[..., : n * ph, : n * pw].reshape(b, c, t, n, ph, n, pw)
     patches = region.permute(0, 3, 5, 1, 2, 4, 6).reshape(b, n * n, c, t, ph, pw)
     patches = patches[torch.arange(b, device=x.device)[:, None], perm]
@@ -291,7 +258,7 @@ def _noise(
 ) -> torch.Tensor:
     check_clips(x, strength)
     b, c, t, h, w = x.shape
-    std = _per_clip(_uniform((b,), NOISE_STD[0] * strength, NOISE_STD[1] * strength, x, generator), x)
+    std = per_clip(uniform((b,), NOISE_STD[0] * strength, NOISE_STD[1] * strength, x, generator), x)
     device = generator.device if generator is not None else x.device
     shape = (b, c, t if per_frame else 1, h, w)
     pattern = torch.randn(shape, generator=generator, device=device, dtype=torch.float32).to(
@@ -341,6 +308,8 @@ OPS: dict[str, Op] = {
     "patch_shuffle": patch_shuffle,
     "gaussian_noise": gaussian_noise,
     "gaussian_noise_per_frame": gaussian_noise_per_frame,
+    "sharpen": sharpen,
+    "warp": warp,
     "identity": identity,
 }
 
@@ -355,5 +324,7 @@ AFFINE_OPS: tuple[str, ...] = (
     "random_erasing",
     "patch_shuffle",
     "gaussian_noise",
+    "sharpen",
+    "warp",
     "identity",
 )

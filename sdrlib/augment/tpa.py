@@ -15,8 +15,13 @@ from torch import nn
 from sdrlib.augment.ops import OPS, check_clips
 from sdrlib.data.normalize import denormalize, normalize
 
-#: the four default TPA ops, one per branch for K = 2..4 (SDR_SPEC 2.1, [A]).
-DEFAULT_OPS: tuple[str, ...] = ("color_jitter", "gaussian_blur", "random_erasing", "patch_shuffle")
+#: the four default TPA ops, one per branch for K = 2..4 (SDR_SPEC 2.1, [A]). Chosen by what the
+#: FTCN trunk sees: each changes the untrained trunk's tokens at 224 px by at least half the median
+#: change of the set (:func:`sdrlib.studies.visibility.visibility_rule`, docs/tpa_visibility.md).
+#: The spec's fourth, ``patch_shuffle``, fails that rule on smooth content and is kept by name.
+DEFAULT_OPS: tuple[str, ...] = ("color_jitter", "gaussian_blur", "random_erasing", "sharpen")
+#: the default set before the visibility measurement (``--set model.options.branch_ops=...``).
+SPEC_DEFAULT_OPS: tuple[str, ...] = ("color_jitter", "gaussian_blur", "random_erasing", "patch_shuffle")
 #: the op added as the fifth branch ("Gaussian noise of the same intensity", SDR_SPEC 2.1, [I]).
 FIFTH_OP = "gaussian_noise"
 MAX_BRANCHES = 5

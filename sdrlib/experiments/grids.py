@@ -8,7 +8,8 @@ profile's run, which domains it trains and is tested on); :func:`jobs` turns it 
 - ``table1``: in-domain, one run per model and FF++ manipulation (train and test on it);
 - ``table2``: train on the four FF++ manipulations, test on FF++, Celeb-DF and DFDC;
 - ``table3``: SDR ablation (full; w/o SPB i.e. K = 1; w/o TRFI; w/o L_MI; w/o L_con;
-  w/o temporal transformer), tested cross-dataset;
+  w/o temporal transformer) and one addition (+ clean view: an identity branch beside the K
+  perturbed ones, so BatchNorm and one head see clean clips in training), tested cross-dataset;
 - ``figure2``: SDR with K = 1..5 perturbation branches;
 - ``baselines``: frame2d, i3d and ftcn, as in ``table2``;
 - ``control``: all models on SynthDF fakes *without* temporal artifacts.
@@ -129,6 +130,7 @@ def _grid_specs(name: str, profile: Profile) -> list[RunSpec]:
             ("w/o L_MI", _sdr(loss={"lambda_mi": 0.0})),
             ("w/o L_con", _sdr(loss={"lambda_con": 0.0})),
             ("w/o temporal transformer", _sdr({"temporal_transformer": False})),
+            ("+ clean view", _sdr({"clean_view": True})),
         ]
         return [RunSpec(row, "sdr", ov, ffpp, all_test) for row, ov in variants]
     if name == "figure2":

@@ -5,9 +5,12 @@ The pipeline, item by item, with the status of each in SDR_SPEC ([F] found, [I] 
 
 1. TPA (2.1) [F name, I meaning]: K temporally-preserving perturbations of the clip, one per branch
    (``branch_ops``; default: K = 1 the clean clip ("w/o SPB"), K = 2..4 the first K of colour
-   jitter, Gaussian blur, random erasing, patch shuffle [A], K = 5 adds Gaussian noise [I]).
+   jitter, Gaussian blur, random erasing, sharpening [A], K = 5 adds Gaussian noise [I]). The
+   fourth default was a patch shuffle; it was replaced by the op the FTCN trunk sees
+   (:mod:`sdrlib.studies.visibility`, docs/tpa_visibility.md) and stays available by name.
    Applied inside the model, on the input's device, in training only (``test_time_tpa`` keeps it
-   at inference).
+   at inference). ``clean_view=True`` adds one identity branch [A], so BatchNorm and one posterior
+   head see clean clips in training too (the Table 3 row "+ clean view").
 2. SPB (2.2) [F name, I structure]: each view through the trunk. Shared trunk by default [A]: the
    K views are concatenated on the batch axis and run through ONE trunk call (so BatchNorm sees all
    views of the batch together); ``separate_trunks=True`` gives K trunks [A].
@@ -60,6 +63,7 @@ class SDRConfig(Video3DConfig):
         fusion: ``"mean"`` or ``"precision"`` integration of the branches.
         fuse_samples: in training, fuse the samples ``z_k`` (True) or the means ``mu_k``.
         test_time_tpa: keep TPA at inference (an ensemble over the K perturbed views).
+        clean_view: add an identity branch to the K perturbed ones (K + 1 views and heads).
     """
 
     K: int = 4
@@ -71,6 +75,7 @@ class SDRConfig(Video3DConfig):
     fusion: Literal["mean", "precision"] = "mean"
     fuse_samples: bool = True
     test_time_tpa: bool = False
+    clean_view: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -88,6 +93,15 @@ class SDRConfig(Video3DConfig):
             raise ConfigError(f"tpa_strength must be in [0, 1], got {self.tpa_strength}")
         if self.latent_dim < 1:
             raise ConfigError(f"latent_dim must be >= 1, got {self.latent_dim}")
+        if self.clean_view and "identity" in self.branch_ops:
+            raise ConfigError(
+                f"clean_view adds an identity branch; branch_ops {self.branch_ops} already has one"
+            )
+
+    @property
+    def view_ops(self) -> list[str]:
+        """The op of every view the trunk sees in training: ``branch_ops`` (+ ``identity``)."""
+        return [*self.branch_ops, "identity"] if self.clean_view else list(self.branch_ops)
 
 
 class SDR(VideoModel):
@@ -95,7 +109,8 @@ class SDR(VideoModel):
 
     Shape:
         ``(B, 3, num_frames, H, W)`` -> ``ModelOutput``: logit ``(B,)``; mu, sigma, z
-        ``(B, K, num_frames // 2, latent_dim)`` (``None`` when ``trfi=False``); tokens
+        ``(B, V, num_frames // 2, latent_dim)`` with ``V = K`` views (``K + 1`` with
+        ``clean_view``; ``None`` when ``trfi=False``); tokens
         ``(B, num_frames // 2, C)``.
     """
 
@@ -103,13 +118,13 @@ class SDR(VideoModel):
         super().__init__()
         self.cfg = cfg
         self.num_frames, self.input_size = cfg.num_frames, cfg.input_size
-        self.num_branches = cfg.K
-        self.tpa = TPA(cfg.branch_ops, cfg.tpa_strength)
+        self.num_branches = len(cfg.view_ops)
+        self.tpa = TPA(cfg.view_ops, cfg.tpa_strength)
         # Attribute order matters: with K=1 and trfi off, parameters are created in the same order
         # as in ``ftcn``, so the same seed gives the same weights.
-        if cfg.separate_trunks and cfg.K > 1:
+        if cfg.separate_trunks and self.num_branches > 1:
             self.trunks = nn.ModuleList(
-                ResNet3dTrunk(True, False, cfg.width_mult, cfg.depth_mult) for _ in range(cfg.K)
+                ResNet3dTrunk(True, False, cfg.width_mult, cfg.depth_mult) for _ in range(self.num_branches)
             )
             self.num_features = self.trunks[0].num_features
         else:
@@ -125,7 +140,9 @@ class SDR(VideoModel):
             cfg.pool_head_norm,
         )
         self.trfi = (
-            TRFI(cfg.K, self.num_features, cfg.latent_dim, self.num_features, cfg.fusion, cfg.fuse_samples)
+            TRFI(
+                self.num_branches, self.num_features, cfg.latent_dim, self.num_features, cfg.fusion, cfg.fuse_samples
+            )
             if cfg.trfi
             else None
         )

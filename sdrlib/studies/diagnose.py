@@ -7,12 +7,20 @@ destructions and reporting the AUC drop of each:
 - ``temporal_shuffle``: the frames of every clip in a random order (per clip); appearance intact,
   dynamics destroyed;
 - ``frame_repeat``: the middle frame repeated for the whole clip; appearance intact, no motion;
-- ``spatial_shuffle``: a 4 x 4 patch shuffle with the SAME permutation in every frame (TPA's
-  ``patch_shuffle`` at full strength); frame-to-frame changes of each patch intact, face layout gone;
+- ``appearance_remap``: one random monotone tone curve per colour channel and a random order of
+  the channels, drawn per clip and the same in every frame; every pixel's colour and the clip's
+  colour statistics replaced, where things are and how they move kept;
 - ``blur``: a strong Gaussian blur (sigma = H / 16) of every frame; fine texture gone, motion kept.
 
 A detector that relies on temporal cues drops under the first two and holds under the last two;
-a spatially-biased one does the opposite. No anchor reports this. :func:`diagnose_checkpoint`
+a spatially-biased one does the opposite. No anchor reports this.
+
+Why not a patch shuffle (the first version's ``spatial_shuffle``, a 4 x 4 shuffle with the same
+permutation in every frame): the FTCN trunk has no spatial kernel and averages its features over
+space, so a shuffle that keeps the pixel neighbourhoods is nearly invisible to it by construction
+(:mod:`sdrlib.studies.visibility`): its small AUC drop measured the trunk's built-in invariance,
+not what a trained model had learnt to rely on. Every condition here changes the tokens of the
+untrained trunks (tested), so a drop near zero is a learnt invariance, not a blind spot. :func:`diagnose_checkpoint`
 runs it on one checkpoint, :func:`run_diagnostic` on every ``table2`` run of a profile (the
 ``diagnose`` grid). Book chapter 'spatial-dependency diagnostic'.
 """
@@ -27,7 +35,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from sdrlib.augment.ops import patch_shuffle
+from sdrlib.augment.base import blur_frames
 from sdrlib.engine.checkpoint import load_checkpoint
 from sdrlib.engine.evaluate import evaluate_model
 from sdrlib.engine.profiles import Profile
@@ -35,7 +43,6 @@ from sdrlib.engine.runs import CLEAN, Condition
 from sdrlib.experiments.grids import grid, grid_seeds, jobs
 from sdrlib.experiments.runner import ExperimentResult, as_profile, collect, default_out_dir, write_results
 from sdrlib.experiments.tables import seed_cell
-from sdrlib.studies.clip_ops import blur_frames
 from sdrlib.utils import resolve_device
 
 Transform = Callable[[torch.Tensor], torch.Tensor]
@@ -58,6 +65,33 @@ def frame_repeat(x: torch.Tensor) -> torch.Tensor:
     return x[:, :, t // 2 : t // 2 + 1].expand_as(x).contiguous()
 
 
+#: Knots of the random tone curves of :func:`appearance_remap` (a piecewise-linear curve).
+REMAP_KNOTS = 8
+
+
+def appearance_remap(x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """A random monotone tone curve per clip and channel, then a random order of the channels.
+
+    The curve of each channel rises from 0 to 1 through :data:`REMAP_KNOTS` equal steps of the input
+    with random (exponentially distributed) heights, so the ordering of values is kept and their
+    distribution replaced. Drawn once per clip, identical in every frame.
+
+    Shape:
+        x: ``(B, 3, T, H, W)`` in [0, 1] -> same.
+    """
+    b, c = x.shape[:2]
+    rises = -torch.log(torch.rand(b, c, REMAP_KNOTS, generator=generator).clamp_min(1e-6))
+    table = torch.cat([torch.zeros(b, c, 1), rises.cumsum(-1) / rises.sum(-1, keepdim=True)], dim=-1)
+    table = table.to(device=x.device, dtype=x.dtype)
+    order = torch.rand(b, c, generator=generator).argsort(dim=1).to(x.device)
+    flat = x.clamp(0.0, 1.0).reshape(b, c, -1) * REMAP_KNOTS
+    low = flat.floor().clamp(max=REMAP_KNOTS - 1)
+    index = low.long()
+    lower, upper = table.gather(2, index), table.gather(2, index + 1)
+    mapped = (lower + (flat - low) * (upper - lower)).reshape(x.shape)
+    return mapped.gather(1, order.view(b, c, 1, 1, 1).expand_as(mapped))
+
+
 def strong_blur(x: torch.Tensor) -> torch.Tensor:
     """Gaussian blur with sigma = H / 16 (kernel 6 sigma + 1), the same for every frame."""
     sigma = max(1.0, x.shape[-2] / 16)
@@ -73,11 +107,11 @@ CONDITIONS: dict[str, str] = {
     "clean": "unchanged clips",
     "temporal_shuffle": "frames in random order (per clip)",
     "frame_repeat": "middle frame repeated (no motion)",
-    "spatial_shuffle": "4x4 patch shuffle, same permutation in every frame",
+    "appearance_remap": "random tone curve per channel and channel order (per clip, every frame)",
     "blur": "strong Gaussian blur (sigma = H/16) of every frame",
 }
 TEMPORAL_CONDITIONS = ("temporal_shuffle", "frame_repeat")
-SPATIAL_CONDITIONS = ("spatial_shuffle", "blur")
+SPATIAL_CONDITIONS = ("appearance_remap", "blur")
 
 
 def condition_transform(condition: str, seed: int = 0) -> Transform | None:
@@ -88,8 +122,8 @@ def condition_transform(condition: str, seed: int = 0) -> Transform | None:
         return _seeded(temporal_shuffle, seed)
     if condition == "frame_repeat":
         return frame_repeat
-    if condition == "spatial_shuffle":
-        return _seeded(lambda x, g: patch_shuffle(x, 1.0, g), seed)
+    if condition == "appearance_remap":
+        return _seeded(appearance_remap, seed)
     if condition == "blur":
         return strong_blur
     raise ValueError(f"unknown condition {condition!r}; known: {list(CONDITIONS)}")

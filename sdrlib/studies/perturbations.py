@@ -34,10 +34,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from sdrlib.augment.ops import luma
+from sdrlib.augment.base import as_frames, blur_frames, from_frames, luma
 from sdrlib.engine.inference import ClipTransform
 from sdrlib.engine.runs import Condition
-from sdrlib.studies.clip_ops import as_frames, blur_frames, from_frames
 
 #: The crop side (pixels) at which pixel sizes are specified: FTCN's input.
 REFERENCE_SIZE = 224
