@@ -1,4 +1,9 @@
-"""``sdr bench``: time training steps of ftcn / i3d / sdr and print views/s, TFLOP/s, memory."""
+"""``sdr bench``: time training steps of ftcn / i3d / sdr and print views/s, TFLOP/s, memory.
+
+``sdr bench --data DIR`` times the clip loader on a prepared directory instead
+(:mod:`sdrlib.data.loader_bench`): clips/s per worker count, decode / transform / collation, and
+the workers a GPU needs.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import argparse
 from pathlib import Path
 
 COMMAND = "bench"
-HELP = "time training steps of ftcn/i3d/sdr (views/s, SDR clips/s, TFLOP/s, peak memory)"
+HELP = "time training steps of ftcn/i3d/sdr, or with --data the clip loader (clips/s per worker)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,9 +53,55 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=None, metavar="OUT", help="write the numbers as JSON")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    data = parser.add_argument_group(
+        "clip loader (--data)",
+        "with --data, --frames is the clip length (default 32), --size resizes (default: as stored), "
+        "--batch counts clips per batch (default 16), --iters batches timed per worker count (default 8)",
+    )
+    data.add_argument(
+        "--data", nargs="+", metavar="DIR", help="time the loader on these prepared directories"
+    )
+    data.add_argument("--split", choices=["train", "val", "test"], help="only this split (default: all)")
+    data.add_argument(
+        "--workers",
+        nargs="+",
+        type=int,
+        metavar="N",
+        help="DataLoader worker counts (default: 1, 2, all cores)",
+    )
+    data.add_argument(
+        "--profile", default="paper", help="profile whose model sets the GPU target (default paper)"
+    )
+    data.add_argument("--target", type=float, help="clips/s to feed, instead of the profile's GPU target")
+
+
+def _run_loader(args: argparse.Namespace) -> int:
+    from sdrlib.data.loader_bench import LoaderBenchConfig, format_loader_table, run_loader_bench
+    from sdrlib.utils import atomic_write_json
+
+    cfg = LoaderBenchConfig(
+        roots=list(args.data),
+        split=args.split,
+        clip_len=args.frames or 32,
+        size=args.size,
+        batch_size=args.batch or 16,
+        workers=args.workers,
+        batches=args.iters or 8,
+        profile=args.profile,
+        target=args.target,
+        seed=args.seed,
+    )
+    report = run_loader_bench(cfg, progress=not args.no_progress)
+    print(format_loader_table(report))
+    if args.json is not None:
+        atomic_write_json(args.json, report.to_dict())
+        print(f"wrote {args.json}")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.data:
+        return _run_loader(args)
     from sdrlib.bench import BENCH_MODELS, BenchConfig, format_table, run_bench
     from sdrlib.cli import CLIError
     from sdrlib.utils import atomic_write_json, resolve_device

@@ -139,6 +139,7 @@ PRESENTATION_ONLY = (
     "book/",
     "bench.py",
     "data/figures.py",
+    "data/loader_bench.py",
     "data/faces/",
     "data/prepare/",
     "augment/plots.py",
