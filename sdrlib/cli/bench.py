@@ -38,7 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="auto = bf16 on CUDA, fp32 on the CPU",
     )
-    parser.add_argument("--channels-last", action="store_true", help="channels_last_3d model and input")
+    parser.add_argument(
+        "--channels-last",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="channels_last_3d model and input, as training uses (default); --no-channels-last: NCDHW",
+    )
     parser.add_argument("--compile", action="store_true", help="torch.compile the models")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive SDR variant")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
