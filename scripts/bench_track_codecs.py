@@ -15,8 +15,13 @@ PSNR. Every candidate re-encodes every track; then, per candidate:
 CPU times are ``time.process_time`` of this process, so run it on one core for per-core figures
 (``taskset -c 1``); they hold on a shared machine better than wall-clock times, not perfectly.
 
+``--export KEY=DIR`` writes the tracks in candidate KEY's format as a dataset directory DIR (same
+manifest, ``.npy`` paths renamed), e.g. to time the whole loader on the old and the new format with
+``sdr bench --data DIR``.
+
     taskset -c 1 .venv/bin/python scripts/bench_track_codecs.py --data /tmp/faces-npy
     taskset -c 1 .venv/bin/python scripts/bench_track_codecs.py --data DIR --only new,old --windows 200
+    .venv/bin/python scripts/bench_track_codecs.py --data DIR --only none --export old=/tmp/faces-old
 """
 
 from __future__ import annotations
@@ -162,6 +167,21 @@ def measure(
     ]
 
 
+def export(data: Path, table, key: str, out: Path) -> None:
+    """Write every ``.npy`` track of ``table`` in candidate ``key``'s format into the directory ``out``."""
+    from sdrlib.data import write_manifest
+
+    _, _, suffix, writer = next(c for c in CANDIDATES if c[0] == key)
+    rows = table.copy()
+    for i, row in rows.iterrows():
+        path = str(row["path"])[: -len(".npy")] + suffix
+        (out / path).parent.mkdir(parents=True, exist_ok=True)
+        writer(out / path, np.load(data / row["path"]), float(row.get("fps", 25.0) or 25.0))
+        rows.loc[i, "path"] = path
+    write_manifest(out, rows)
+    print(f"wrote {len(rows)} tracks as {key} into {out}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, required=True, help="a dataset directory of .npy tracks")
@@ -169,6 +189,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="use only the first N tracks")
     parser.add_argument("--windows", type=int, default=100, help="random windows timed per candidate")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--export", action="append", default=[], metavar="KEY=DIR", help="write the tracks as KEY into DIR"
+    )
     args = parser.parse_args()
     table = read_manifest(args.data)
     table = table[table["path"].str.endswith(".npy")].head(args.limit)
@@ -177,9 +200,14 @@ def main() -> None:
     tracks = [np.load(args.data / p) for p in table["path"]]
     fps = table["fps"].fillna(25.0).tolist() if "fps" in table else [25.0] * len(table)
     keys = args.only.split(",") if args.only else [key for key, *_ in CANDIDATES]
-    unknown = set(keys) - {key for key, *_ in CANDIDATES}
+    exports = [item.partition("=")[::2] for item in args.export]
+    unknown = ({*keys} | {key for key, _ in exports}) - {key for key, *_ in CANDIDATES} - {"none"}
     if unknown:
         parser.error(f"unknown candidates {sorted(unknown)}")
+    for key, out in exports:
+        export(args.data, table, key, Path(out))
+    if keys == ["none"]:
+        return
     frames_total = sum(len(t) for t in tracks)
     print(
         f"{len(tracks)} tracks, {frames_total} frames of {tracks[0].shape[1]}x{tracks[0].shape[2]} from {args.data}\n"
