@@ -157,7 +157,7 @@ def measure(
     frames_total = sum(len(t) for t in tracks)
     return [
         f"{size / frames_total / 1024:.2f}",
-        f"{statistics.mean(fidelity):.2f} ({min(fidelity):.2f})",
+        "exact" if min(fidelity) >= 99.0 else f"{statistics.mean(fidelity):.2f} ({min(fidelity):.2f})",
         str(gap),
         f"{frames_total / encode_s:.0f}",
         f"{1e3 * statistics.median(per_frame):.3f}",

@@ -7,16 +7,17 @@ must decode fast. :func:`write_track_video` is the face-track format (``docs/per
 ``scripts/bench_track_codecs.py``):
 
 - **H.264 in RGB** (libx264rgb: the G, B and R planes are coded as they are, 4:4:4): no YUV
-  conversion on either side. Converting 4:4:4 YUV back to RGB cost about as much as decoding it;
-  4:2:0 chroma loses 3 dB on the colour edges of faces, so it is not offered.
+  conversion on either side (FFmpeg has no fast path from 4:4:4 YUV to RGB: decoding plus
+  conversion went from 0.52 to 0.36 ms per frame); 4:2:0 chroma loses 3 dB on the colour edges of
+  faces, so it is not offered.
 - **A key frame every 16 frames** (``gop``), no scene-cut key frames and no B-frames: every window
   of the default 32-frame alignment window and every evaluation clip starts on a key frame, and
   any other window at most 15 frames after one (:func:`~sdrlib.data.video.seek.read_window`).
 - **Fast decoding** (x264 ``tune=fastdecode``: CAVLC instead of CABAC, no deblocking filter):
   CABAC was the largest part of the decoding time at this bit rate.
-- **CRF 17**: about 44.5 dB PSNR against the aligned crops at about 4.7 KiB per frame, the
-  fidelity of the earlier default (YUV 4:4:4 CRF 10, 2.7 KiB per frame, which decodes only from
-  frame 0 of a 250-frame group); ``lossless=True`` stores bit-exact RGB (QP 0).
+- **CRF 17**: 45.3 dB PSNR against the aligned crops at 3.7 KiB per frame, the fidelity of the
+  earlier default (YUV 4:4:4 CRF 10: 45.0 dB at 2.2 KiB per frame, key frames 250 frames apart);
+  ``lossless=True`` stores bit-exact RGB (QP 0).
 
 :func:`write_video` writes any of these variants, and the earlier default with its defaults. Every
 variant reads back with :func:`~sdrlib.data.video.read_frames` and
