@@ -65,7 +65,7 @@ def test_report_measures_every_stage_and_worker_count(prepared):
     assert [row.clips for row in report.rows] == [4, 8], "at least 4 batches per worker are timed"
     assert all(row.clips_per_s > 0 for row in report.rows)
     assert report.workers_needed == math.ceil(report.target / stages.clips_per_core)
-    assert report.windows.tracks == 6 and report.windows.ratio > 0
+    assert report.windows.draws == 6 and report.windows.ratio > 0
     table = format_loader_table(report)
     for text in (
         "decode (read_track)",

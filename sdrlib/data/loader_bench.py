@@ -102,8 +102,8 @@ def default_workers() -> list[int]:
 def gpu_target(profile: str | None) -> tuple[float, str, int | None]:
     """Clips/s the GPU consumes for ``profile``'s model, a description, and its ``num_workers``.
 
-    SDR passes K perturbed views of each clip through the trunk, so it consumes clips K times
-    slower than the plain FTCN step; the other models are given the FTCN rate (an upper bound).
+    SDR passes K perturbed views of each clip through the trunk, so it consumes clips at 1/K of
+    the plain FTCN step's rate; the other models are given the FTCN rate (an upper bound).
     """
     if profile is None:
         return H100_FTCN_CLIPS_PER_S, "plain FTCN step on one H100", None
@@ -126,7 +126,7 @@ class EpochWindows(Dataset):
         self.clips = clips
 
     def __len__(self) -> int:
-        return 1 << 30
+        return 1 << 30  # endless: the sampler and the caller decide how many items are read
 
     def __getitem__(self, index: int) -> dict[str, Any]:
         epoch, item = divmod(int(index), len(self.clips))
@@ -154,7 +154,7 @@ class WindowTimes:
     """Decode milliseconds (CPU, medians) of the first window and of a random window of the same
     track; ``ratio`` and ``ratio_p90``: median and 90th percentile of random / first per draw."""
 
-    tracks: int
+    draws: int
     first_ms: float
     random_ms: float
     ratio: float
@@ -227,7 +227,7 @@ def time_windows(clips: ClipDataset, count: int, seed: int) -> WindowTimes:
         randoms.append(_cpu_ms(read_track, paths[track], start, frames)[1])
     ratios = np.asarray(randoms) / np.maximum(np.asarray(firsts), 1e-6)
     return WindowTimes(
-        tracks=count,
+        draws=count,
         first_ms=round(statistics.median(firsts), 3),
         random_ms=round(statistics.median(randoms), 3),
         ratio=round(float(np.median(ratios)), 3),
@@ -351,7 +351,7 @@ def format_loader_table(report: LoaderReport) -> str:
         f"| collation | {s.collate_ms:.2f} |",
         f"| **total** | **{s.total_ms:.2f}** ({s.clips_per_core:.1f} clips/s per core) |",
         "",
-        f"windows ({w.tracks} draws, decode CPU ms, medians): first {w.first_ms:.2f}, random "
+        f"windows ({w.draws} draws, decode CPU ms, medians): first {w.first_ms:.2f}, random "
         f"{w.random_ms:.2f}; random / first of the same track: median {w.ratio:.2f}, "
         f"90th percentile {w.ratio_p90:.2f}",
         "",
