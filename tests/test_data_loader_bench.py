@@ -89,3 +89,5 @@ def test_cli_prints_the_table_and_writes_json(prepared, tmp_path, capsys):
     assert data["target"] == 100.0 and data["rows"][0]["workers"] == 1 and data["frame_size"] == "8x24x24x3"
     assert sdr_main(["bench", "--data", str(tmp_path / "absent"), "--no-progress"]) == 2
     assert "no manifest.csv" in capsys.readouterr().err
+    assert sdr_main(["bench", "--data", str(prepared), "--frames", "0", "--no-progress"]) == 2
+    assert "clip_len must be >= 1" in capsys.readouterr().err
