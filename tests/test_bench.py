@@ -11,6 +11,7 @@ import torch
 from sdrlib.bench import BenchConfig, NaiveSDR, format_table, run_bench
 from sdrlib.cli import bench as bench_cli
 from sdrlib.config import ConfigError
+from sdrlib.engine.config import TrainConfig
 from sdrlib.models import create_model
 
 TINY = ["--frames", "4", "--size", "32", "--batch", "4", "--width-mult", "0.125", "--depth-mult", "0.25"]
@@ -34,7 +35,7 @@ def test_cli_prints_table_and_writes_json(tmp_path, capsys):
     rows = {row["model"]: row for row in data["rows"]}
     assert set(rows) == {"ftcn", "sdr", "sdr-naive"}
     assert rows["sdr"]["clips"] == 2 and rows["sdr"]["views"] == 4 and rows["ftcn"]["clips"] == 4
-    assert rows["sdr-naive"]["variant"] == "fp32"
+    assert rows["sdr-naive"]["variant"] == "fp32" and rows["sdr"]["variant"] == "fp32+cl3d"
     assert rows["sdr"]["gflop_per_step"] > 0 and rows["ftcn"]["step_s"] > 0
     assert rows["ftcn"]["sdr_clips_per_s"] == pytest.approx(rows["ftcn"]["views_per_s"] / 2, rel=0.02)
     assert set(data["ratios"]) == {"sdr_vs_naive", "sdr_vs_ftcn_ceiling"}
@@ -43,12 +44,16 @@ def test_cli_prints_table_and_writes_json(tmp_path, capsys):
 def test_cpu_defaults_and_validation():
     cfg = BenchConfig().resolved(torch.device("cpu"))
     assert (cfg.frames, cfg.size, cfg.width_mult, cfg.precision) == (16, 64, 0.25, "fp32")
+    assert cfg.channels_last is TrainConfig().channels_last is True, "the layout training uses"
     with pytest.raises(ConfigError, match="multiple of K"):
         BenchConfig(batch=6, K=4).resolved(torch.device("cpu"))
     with pytest.raises(ConfigError, match="bench models"):
         BenchConfig(models=["frame2d"]).resolved(torch.device("cpu"))
     with pytest.raises(ConfigError, match="multiple of K"):
         _cli(["--model", "sdr", "--batch", "6", "--no-progress"])
+    parser = argparse.ArgumentParser()
+    bench_cli.add_arguments(parser)
+    assert parser.parse_args([]).channels_last and not parser.parse_args(["--no-channels-last"]).channels_last
 
 
 def test_naive_variant_matches_batched_model_in_eval():
@@ -79,6 +84,6 @@ def test_format_table_lists_every_row():
         progress=False,
     )
     table = format_table(report)
-    assert "| i3d | fp32 |" in table and "2 views/step" in table and "CPU (1 thread)" in table
+    assert "| i3d | fp32+cl3d |" in table and "2 views/step" in table and "CPU (1 thread)" in table
     assert torch.get_num_threads() == threads, "the thread count is restored"
     assert report.ratios == {}

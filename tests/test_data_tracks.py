@@ -59,3 +59,30 @@ def test_video_tracks_are_decoded_by_sdrlib_data_video(tmp_path):
     window = read_track(path, 5, 3)
     assert window.shape == (3, 32, 32, 3) and window.dtype == np.uint8
     assert np.abs(window.astype(int) - frames[5:8]).max() <= 2
+
+
+@pytest.mark.parametrize("writer", ["write_track_video", "write_video"])
+def test_prepared_video_directories_of_both_formats_give_the_sequential_clips(tmp_path, writer):
+    """Directories written the new way (seekable RGB tracks) and the old way (YUV 4:4:4, B-frames,
+    x264's key frames): every training and evaluation clip is the sequentially decoded window."""
+    from sdrlib.data import ClipDataset, video, write_manifest
+
+    rng = np.random.default_rng(0)
+    rows, decoded = [], {}
+    for i, length in enumerate((70, 90)):
+        base = np.repeat(np.repeat(_numbered(length, 4) * 3, 8, axis=1), 8, axis=2)
+        frames = np.clip(base + rng.integers(0, 20, base.shape), 0, 255).astype(np.uint8)
+        path = getattr(video, writer)(tmp_path / f"tracks/v{i}.t0.mp4", frames)
+        decoded[f"v{i}"] = video.read_frames(path)
+        rows.append(
+            {"path": f"tracks/v{i}.t0.mp4", "label": i, "video_id": f"v{i}", "split": "train", "domain": "d"}
+            | {"frames": length, "align_len": 32}
+        )
+    write_manifest(tmp_path, rows)
+    for mode in ("train", "eval"):
+        data = ClipDataset(tmp_path, clip_len=16, mode=mode, seed=3)
+        for epoch in range(4 if mode == "train" else 1):
+            data.set_epoch(epoch)
+            for item in (data[i] for i in range(len(data))):
+                want = decoded[item["video_id"]][item["start"] : item["start"] + 16]
+                np.testing.assert_array_equal(item["clip"].numpy(), want)

@@ -17,7 +17,7 @@ from sdrlib.cli import main as sdr_main
 from sdrlib.config import ConfigError
 from sdrlib.engine.checkpoint import CheckpointMeta, load_checkpoint, save_checkpoint
 from sdrlib.engine.profiles import load_run_config
-from sdrlib.engine.published import convert_checkpoint, create_start_model
+from sdrlib.engine.published import create_start_model
 from sdrlib.models import create_model
 from sdrlib.models.published import PUBLISHED, convert_state_dict, get_spec, key_map, read_published
 

@@ -169,3 +169,33 @@ def test_cli_train_evaluate_diagnose(tmp_path, capsys, monkeypatch):
         "spatial reliance",
     } <= set(table["condition"])
     assert sdr_main(["evaluate", "--checkpoint", str(tmp_path / "missing"), "--data", str(root)]) == 2
+
+
+def test_validation_and_evaluation_use_the_profiles_eval_workers(tmp_path, monkeypatch):
+    """Validation during training and ``evaluate_checkpoint`` (the cached evaluation of the
+    experiments) decode with worker processes: ``data.eval_workers``, else ``data.num_workers``."""
+    import sdrlib.engine.inference as inference
+    from sdrlib.engine.config import DataConfig
+    from sdrlib.engine.data import eval_workers, resolve_roots
+    from sdrlib.engine.evaluate import evaluate_checkpoint
+
+    assert eval_workers(DataConfig(num_workers=3)) == 3
+    assert eval_workers(DataConfig(num_workers=3, eval_workers=0)) == 0
+    assert eval_workers({"num_workers": 5}) == 5 and eval_workers({}) == 0
+    seen = []
+
+    class Recording(inference.DataLoader):
+        def __init__(self, *args, **kwargs):
+            seen.append(kwargs["num_workers"])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(inference, "DataLoader", Recording)
+    config = micro_config("ftcn", ("train.steps=2", "train.eval_every=2", "data.eval_workers=2"))
+    train(config, tmp_path / "r", progress=False)
+    assert seen == [2], "one validation, with the profile's two workers"
+    result = evaluate_checkpoint(tmp_path / "r", resolve_roots(config.data), device="cpu", progress=False)
+    assert seen == [2, 2] and len(result.clips) > 0
+    evaluate_checkpoint(
+        tmp_path / "r", resolve_roots(config.data), device="cpu", num_workers=0, progress=False
+    )
+    assert seen[-1] == 0

@@ -32,7 +32,7 @@ from sdrlib.data.faces import (
     write_face_track,
 )
 from sdrlib.data.tracks import mirror_indices
-from sdrlib.data.video import read_frames, write_video
+from sdrlib.data.video import TRACK_GOP, read_frames, track_layout, write_video
 
 GREEN = (40, 220, 40)
 
@@ -202,6 +202,9 @@ def test_write_face_track_round_trip(tmp_path, config, suffix):
     back = np.load(out) if suffix == ".npy" else read_frames(out)
     assert back.shape == track.frames.shape
     assert np.abs(back.astype(int) - track.frames).mean() < 2.0
+    if suffix == ".mp4":  # the seekable track format: RGB planes, key frames every TRACK_GOP frames
+        layout = track_layout(out)
+        assert layout.pix_fmt == "gbrp" and layout.max_key_gap <= TRACK_GOP and not layout.reorders
     meta = json.loads(out.with_name(out.name + ".json").read_text())
     assert meta["windows"] == track.windows.tolist() and meta["fps"] == pytest.approx(30.0)
     assert len(meta["landmarks"]) == len(track.frames) and meta["padded"] is False

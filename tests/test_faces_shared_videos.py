@@ -20,7 +20,7 @@ from sdrlib.data.faces import (
     extract_face_tracks,
     face_template,
 )
-from sdrlib.data.video import probe
+from sdrlib.data.video import probe, read_frames, read_window, track_layout, write_track_video, write_video
 
 pytestmark = pytest.mark.videos
 
@@ -68,3 +68,25 @@ def test_real_clips_give_one_aligned_track(rel, max_frames, expect_padded, detec
     for (start, end), matrix in zip(track.windows, track.transforms, strict=True):
         aligned = apply_transform(matrix, track.landmarks[start:end])
         assert np.linalg.norm(aligned - template, axis=-1).mean() < 12
+
+
+def test_real_tracks_of_both_formats_read_by_windows_as_sequentially(detector, shared_videos, tmp_path):
+    """Aligned crops of real FF++ content, stored the new way (RGB, a key frame every 16 frames)
+    and the old way (YUV 4:4:4 CRF 10): windows read by seeking are the sequentially decoded frames,
+    and the new format keeps the old one's fidelity to the aligned crops."""
+    config = FacePipelineConfig(max_frames=96, device="cpu")
+    (track,) = extract_face_tracks(shared_videos / "ffpp_icpr2020/youtube_004.mp4", config, detector=detector)
+    fidelity = {}
+    for name, path in (
+        ("new", write_track_video(tmp_path / "new.mp4", track.frames, fps=track.fps)),
+        ("old", write_video(tmp_path / "old.mp4", track.frames, fps=track.fps)),
+    ):
+        every = read_frames(path)
+        for start in (0, 7, 16, 32, 45, 64):
+            np.testing.assert_array_equal(
+                read_window(path, start, 32), every[start : start + 32], err_msg=name
+            )
+        mse = np.mean((every.astype(np.float64) - track.frames) ** 2)
+        fidelity[name] = 10 * np.log10(255**2 / mse)
+    assert track_layout(tmp_path / "new.mp4").max_key_gap == 16
+    assert fidelity["new"] > 42.0 and fidelity["new"] > fidelity["old"] - 0.5, fidelity

@@ -14,8 +14,8 @@ from engine_helpers import micro_config
 from sdrlib.cli import main as sdr_main
 from sdrlib.data.tracks import eval_clip_starts
 from sdrlib.engine.checkpoint import load_checkpoint
-from sdrlib.predict import score_track
 from sdrlib.engine.trainer import train
+from sdrlib.predict import score_track
 
 
 @pytest.fixture(scope="module")

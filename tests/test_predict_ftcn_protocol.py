@@ -14,10 +14,10 @@ from sdrlib.cli import main as sdr_main
 from sdrlib.data.faces import face_template, invert_similarity
 from sdrlib.data.faces.align import apply_transform, fit_similarity, warp_face
 from sdrlib.data.video import read_frames, write_video
-from sdrlib.predict import ftcn_protocol
 from sdrlib.engine.checkpoint import CheckpointMeta, save_checkpoint
-from sdrlib.predict.ftcn_protocol import enlarged_box, ftcn_template, protocol_face_options, score_track_ftcn
 from sdrlib.models import create_model
+from sdrlib.predict import ftcn_protocol
+from sdrlib.predict.ftcn_protocol import enlarged_box, ftcn_template, protocol_face_options, score_track_ftcn
 
 MICRO = {"width_mult": 0.125, "depth_mult": 0.34, "num_frames": 4, "input_size": 16}
 

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from sdrlib.data.prepare import domain_mask, expand_domains, list_celebdf, list_dfdc, list_ffpp, list_folder
-from sdrlib.data.video.files import list_videos, scan_videos
 from sdrlib.data.prepare.items import VideoItem, check_unique, filter_splits, track_relpath
 from sdrlib.data.prepare.splits import (
     celebdf_test_list,
@@ -17,6 +16,7 @@ from sdrlib.data.prepare.splits import (
     ffpp_pairs,
     ffpp_split_of,
 )
+from sdrlib.data.video.files import list_videos, scan_videos
 
 
 def touch(path: Path) -> Path:

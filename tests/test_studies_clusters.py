@@ -6,8 +6,8 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from sdrlib.studies.clusters import branch_features, cluster_tightness, plot_branch_clusters
 from sdrlib.models import create_model
+from sdrlib.studies.clusters import branch_features, cluster_tightness, plot_branch_clusters
 
 SMALL = {"width_mult": 0.125, "depth_mult": 0.34, "num_frames": 8, "input_size": 32, "latent_dim": 16}
 

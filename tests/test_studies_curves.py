@@ -8,8 +8,8 @@ import torch
 from matplotlib.figure import Figure
 
 from sdrlib.engine.config import OptimConfig
-from sdrlib.studies.curves import planned_lr, plot_training_curves, read_logs
 from sdrlib.engine.schedule import build_optimizer
+from sdrlib.studies.curves import planned_lr, plot_training_curves, read_logs
 
 
 def test_planned_lr_is_what_the_scheduler_applies():

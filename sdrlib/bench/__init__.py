@@ -1,4 +1,5 @@
-"""Benchmarks that print figures (``sdr bench``): the training-step throughput of the models.
+"""Benchmarks that print figures (``sdr bench``): the training-step throughput of the models
+(:mod:`.training_step`) and the clips/s the input pipeline delivers (:mod:`.loader`, ``--data``).
 
 Speed and memory are measured here and reported in docs/performance.md, never asserted in timed
 tests.

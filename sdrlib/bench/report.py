@@ -12,6 +12,7 @@ from typing import Any
 import torch
 
 from sdrlib.config import ConfigError
+from sdrlib.engine.config import TrainConfig
 
 BENCH_MODELS = ("ftcn", "i3d", "sdr")
 
@@ -33,7 +34,8 @@ class BenchConfig:
         width_mult, depth_mult: trunk size options of every model.
         K: branches of ``sdr``.
         precision: ``fp32``, ``bf16`` or ``auto`` (bf16 on CUDA, fp32 on the CPU).
-        channels_last: ``torch.channels_last_3d`` model and input.
+        channels_last: ``torch.channels_last_3d`` model and input; on by default, as in training
+            (``TrainConfig.channels_last``), so that the figures describe real training steps.
         compile: ``torch.compile`` the model.
         naive: also time the naive SDR variant (when ``sdr`` is in ``models``).
         device: ``auto``, ``cpu``, ``cuda``...
@@ -52,7 +54,7 @@ class BenchConfig:
     depth_mult: float = 1.0
     K: int = 4
     precision: str = "auto"
-    channels_last: bool = False
+    channels_last: bool = TrainConfig.channels_last
     compile: bool = False
     naive: bool = True
     device: str = "auto"

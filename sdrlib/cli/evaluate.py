@@ -22,6 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--roc", action="store_true", help="also save ROC curves as roc.png (needs --out)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="loader worker processes (default: the eval workers of the checkpoint's profile)",
+    )
     parser.add_argument("--no-progress", action="store_true")
 
 
@@ -38,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
         domains=split_list(args.domains),
         device=args.device,
         batch_size=args.batch_size,
+        num_workers=args.workers,
         progress=not args.no_progress,
     )
     if result.threshold is None:

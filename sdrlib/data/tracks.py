@@ -3,7 +3,9 @@
 A face track is the sequence of aligned face crops of one face in one video, stored as uint8
 ``(T, H, W, 3)`` frames in a ``.npy`` file or a video file. ``.npy`` tracks are memory-mapped, so
 reading a window costs only that window. Video tracks are decoded by :mod:`sdrlib.data.video`
-(imported when first needed, to keep this module light).
+(imported when first needed, to keep this module light) from the key frame before the window
+(:func:`sdrlib.data.video.seek.read_window`): tracks written by ``sdr prepare`` have one every 16
+frames, so a window costs about its own frames too.
 
 The real-video pipeline aligns a track with ONE similarity per window of ``align_len``
 consecutive frames (:func:`alignment_windows`, SDR_SPEC section 4): the crop jumps where one
@@ -72,9 +74,9 @@ def read_track(path: str | Path, start: int = 0, count: int | None = None) -> np
             raise ValueError(f"{path}: start {start} is past the end of a {array.shape[0]}-frame track")
         stop = array.shape[0] if count is None else min(array.shape[0], start + count)
         return np.array(array[start:stop])
-    from sdrlib.data.video import read_frames
+    from sdrlib.data.video.seek import read_window
 
-    frames = np.asarray(read_frames(path, start=start, count=count))
+    frames = read_window(path, start=start, count=count)
     if frames.shape[0] == 0:
         raise ValueError(f"{path}: no frame at or after {start}")
     return frames

@@ -54,6 +54,9 @@ class DataConfig:
         test_domains: domains evaluated after training (``None`` = all).
         clip_len: frames per clip (consecutive).
         size: resize frames to ``size`` x ``size`` on load (``None`` = as stored).
+        num_workers: DataLoader worker processes of the training loader.
+        eval_workers: worker processes of the validation and evaluation loaders (``None``: as
+            ``num_workers``); ``sdr evaluate`` takes it from the checkpoint's profile.
     """
 
     roots: list[str] = field(default_factory=list)
@@ -65,6 +68,7 @@ class DataConfig:
     batch_size: int = 8
     eval_batch_size: int = 16
     num_workers: int = 0
+    eval_workers: int | None = None
 
 
 @dataclass

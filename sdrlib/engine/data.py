@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from sdrlib.config import ConfigError
 from sdrlib.data import ClipDataset, generate_synthdf
@@ -57,6 +59,14 @@ def resolve_roots(cfg: DataConfig) -> list[Path]:
     if cfg.synth is None:
         raise ConfigError("data: neither roots nor synth given")
     return [synth_root(cfg.synth)]
+
+
+def eval_workers(cfg: DataConfig | Mapping[str, Any]) -> int:
+    """Worker processes of the validation and evaluation loaders: ``eval_workers``, else
+    ``num_workers`` (of a :class:`DataConfig`, or of its dict as a checkpoint stores it)."""
+    values = cfg if isinstance(cfg, Mapping) else vars(cfg)
+    workers = values.get("eval_workers")
+    return int(values.get("num_workers") or 0) if workers is None else int(workers)
 
 
 def open_split(

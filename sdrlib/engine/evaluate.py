@@ -15,6 +15,7 @@ import torch
 
 from sdrlib.data import ClipDataset
 from sdrlib.engine.checkpoint import CheckpointMeta, load_checkpoint
+from sdrlib.engine.data import eval_workers
 from sdrlib.engine.inference import ClipTransform, predict_clips
 from sdrlib.engine.metrics import per_domain_metrics, video_scores
 from sdrlib.utils import atomic_write_json, atomic_write_text, resolve_device
@@ -76,11 +77,16 @@ def evaluate_model(
     device: str | torch.device = "auto",
     batch_size: int = 16,
     precision: str = "auto",
-    num_workers: int = 0,
+    num_workers: int | None = None,
     transform: ClipTransform | None = None,
     progress: bool = True,
 ) -> EvaluationResult:
-    """Score all non-overlapping clips of ``split`` and compute the metric table."""
+    """Score all non-overlapping clips of ``split`` and compute the metric table.
+
+    ``num_workers``: loader worker processes; ``None`` takes the evaluation workers of the profile
+    the checkpoint was trained with (``data.eval_workers``, else ``data.num_workers``), so a large
+    test set (DFDC's 3215 videos) is decoded by as many processes as training used.
+    """
     device = resolve_device(device)
     dataset = ClipDataset(
         [Path(r) for r in roots],
@@ -92,6 +98,8 @@ def evaluate_model(
     )
     if len(dataset) == 0:
         raise ValueError(f"no {split} clips in {[str(r) for r in roots]} for domains {domains}")
+    if num_workers is None:
+        num_workers = eval_workers(meta.config.get("data", {}))
     clips = predict_clips(
         model.to(device), dataset, device, batch_size, precision, num_workers, transform, progress
     )

@@ -74,11 +74,19 @@ def predict_clips(
 ) -> pd.DataFrame:
     """Score every clip of an eval-mode :class:`sdrlib.data.ClipDataset`.
 
+    ``num_workers`` processes decode the clips (0: this process), as the training loader does.
+
     Returns:
         One row per clip: ``video_id``, ``label``, ``domain``, ``start``, ``prob``, ``logit``.
     """
     model.eval()
-    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers)
+    loader = DataLoader(
+        dataset,
+        batch_size=batch_size,
+        shuffle=False,
+        num_workers=num_workers,
+        pin_memory=device.type == "cuda",
+    )
     rows: dict[str, list] = {"video_id": [], "label": [], "domain": [], "start": [], "prob": [], "logit": []}
     for batch in tqdm(loader, desc=desc, disable=not progress, leave=False):
         x = model_input(batch["clip"], device, channels_last, transform)

@@ -35,7 +35,7 @@ from sdrlib.engine.checkpoint import (
     unwrap_model,
 )
 from sdrlib.engine.config import RunConfig
-from sdrlib.engine.data import open_split, resolve_roots
+from sdrlib.engine.data import eval_workers, open_split, resolve_roots
 from sdrlib.engine.distributed import DistContext, init_distributed
 from sdrlib.engine.inference import clip_bce, predict_clips
 from sdrlib.engine.metrics import choose_threshold, detection_metrics, video_scores
@@ -69,6 +69,7 @@ def validate(
     precision: str,
     progress: bool,
     channels_last: bool = True,
+    num_workers: int = 0,
 ) -> tuple[dict[str, float], float, pd.DataFrame]:
     """Validation metrics, the threshold chosen on them, and the clip table."""
     clips = predict_clips(
@@ -77,6 +78,7 @@ def validate(
         device,
         batch_size,
         precision,
+        num_workers=num_workers,
         progress=progress,
         desc="val",
         channels_last=channels_last,
@@ -220,7 +222,14 @@ def train(
         nonlocal best_metrics, best_step, best_threshold
         if ctx.is_main:
             metrics, threshold, _ = validate(
-                model, val_set, device, config.data.eval_batch_size, tcfg.precision, progress, channels_last
+                model,
+                val_set,
+                device,
+                config.data.eval_batch_size,
+                tcfg.precision,
+                progress,
+                channels_last,
+                num_workers=eval_workers(config.data),
             )
             logger.write(
                 VAL_FILE,

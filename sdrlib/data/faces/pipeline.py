@@ -30,7 +30,7 @@ from sdrlib.data.faces.detectors import list_detectors, shared_detector
 from sdrlib.data.faces.tracking import Track, build_tracks
 from sdrlib.data.tracks import alignment_windows, mirror_indices
 from sdrlib.data.video.decode import frame_to_rgb, iter_av_frames, normalize_rotation, probe
-from sdrlib.data.video.encode import CONTAINERS, write_video
+from sdrlib.data.video.encode import CONTAINERS, TRACK_CRF, write_track_video
 from sdrlib.data.video.errors import FaceTooSmallError, NoFaceError, OutputError, VideoError
 from sdrlib.utils.io import atomic_open, atomic_write_json
 
@@ -368,12 +368,12 @@ def extract_face_tracks(
 
 
 def write_face_track(
-    path: str | Path, track: FaceTrack, crf: int = 10, lossless: bool = False, metadata: bool = True
+    path: str | Path, track: FaceTrack, crf: int = TRACK_CRF, lossless: bool = False, metadata: bool = True
 ) -> Path:
     """Store a track's crops atomically: ``.npy`` (raw uint8 array) or a video (``.mp4``, ``.mkv``,
-    ``.mov``: H.264, see :func:`~sdrlib.data.video.write_video`); with ``metadata`` also
-    ``<path>.json`` (:meth:`FaceTrack.metadata`). Both read back with ``numpy.load`` /
-    :func:`~sdrlib.data.video.read_frames`.
+    ``.mov``: the seekable H.264 RGB track format of :func:`~sdrlib.data.video.write_track_video`);
+    with ``metadata`` also ``<path>.json`` (:meth:`FaceTrack.metadata`). Both read back with
+    ``numpy.load`` / :func:`~sdrlib.data.video.read_frames` (or ``sdrlib.data.read_track``).
 
     Raises:
         ValueError: unsupported suffix.
@@ -388,7 +388,7 @@ def write_face_track(
         except OSError as err:
             raise OutputError(f"{path}: cannot write the track ({' '.join(str(err).split())})") from err
     elif suffix in CONTAINERS:
-        write_video(path, track.frames, fps=track.fps, crf=crf, lossless=lossless)
+        write_track_video(path, track.frames, fps=track.fps, crf=crf, lossless=lossless)
     else:
         raise ValueError(
             f"{path}: unsupported track suffix {path.suffix!r}; use .npy or one of {sorted(CONTAINERS)}"

@@ -1,4 +1,5 @@
-"""Real videos in and out: probe, sequential decode (rotation, downscaling), near-lossless writes.
+"""Real videos in and out: probe, sequential decode (rotation, downscaling), near-lossless writes,
+and random access into face tracks (:mod:`~sdrlib.data.video.seek`).
 
 The face pipeline (:mod:`sdrlib.data.faces`) and the clip data layer read videos only through these
 functions; the book chapter on data preparation explains the choices (SDR_SPEC section 4).
@@ -14,17 +15,21 @@ from sdrlib.data.video.decode import (
     read_frames,
     rotate_frame,
 )
-from sdrlib.data.video.encode import write_video
+from sdrlib.data.video.encode import TRACK_CRF, TRACK_GOP, write_track_video, write_video
 from sdrlib.data.video.errors import FaceTooSmallError, InputError, NoFaceError, OutputError, VideoError
 from sdrlib.data.video.files import VIDEO_SUFFIXES, SkippedFile, is_video_name, list_videos, scan_videos
+from sdrlib.data.video.seek import TrackLayout, read_window, track_layout
 
 __all__ = [
+    "TRACK_CRF",
+    "TRACK_GOP",
     "FaceTooSmallError",
     "InputError",
     "NoFaceError",
     "OutputError",
     "SkippedFile",
     "VIDEO_SUFFIXES",
+    "TrackLayout",
     "VideoError",
     "VideoInfo",
     "frame_to_rgb",
@@ -35,7 +40,10 @@ __all__ = [
     "normalize_rotation",
     "probe",
     "read_frames",
+    "read_window",
     "rotate_frame",
     "scan_videos",
+    "track_layout",
+    "write_track_video",
     "write_video",
 ]

@@ -5,7 +5,9 @@ it starts here. Rules this module keeps:
 
 - Any container/codec the FFmpeg bundled with PyAV reads (mp4, webm, avi, mov, mkv...).
 - Frames are decoded **sequentially**; ``start`` skips frames by decoding them, never by seeking
-  (seeking per frame on H.264 re-decodes from the last key frame: measured 6x slower).
+  (seeking per frame on H.264 re-decodes from the last key frame: measured 6x slower). Random
+  windows of face tracks are read by :func:`sdrlib.data.video.seek.read_window` instead, which
+  seeks once to the key frame before the window.
 - Rotation metadata (the display matrix phones write) is applied, so a portrait video comes out
   portrait; ``width``/``height`` everywhere are the displayed (rotated) size.
 - Variable frame rate: frames are returned in presentation order, one array per decoded frame
@@ -94,8 +96,13 @@ def _not_video(format_name: str) -> str | None:
 
 
 @contextmanager
-def _open(path: str | Path) -> Iterator[tuple[av.container.InputContainer, av.video.stream.VideoStream]]:
-    """Open ``path`` and its first video stream, mapping every failure to :class:`VideoError`."""
+def _open(
+    path: str | Path, threads: int = 0
+) -> Iterator[tuple[av.container.InputContainer, av.video.stream.VideoStream]]:
+    """Open ``path`` and its first video stream, mapping every failure to :class:`VideoError`.
+
+    ``threads``: decoder threads; 0 lets FFmpeg choose frame and slice threads.
+    """
     path = Path(path)
     _check_path(path)
     try:
@@ -109,8 +116,11 @@ def _open(path: str | Path) -> Iterator[tuple[av.container.InputContainer, av.vi
         if not container.streams.video:
             raise VideoError(f"{path}: contains no video stream")
         stream = container.streams.video[0]
-        # Frame and slice threads: the decoder is the first cost of the pipeline on a CPU.
-        stream.thread_type = "AUTO"
+        if threads:
+            stream.codec_context.thread_count = threads
+        else:
+            # Frame and slice threads: the decoder is the first cost of the pipeline on a CPU.
+            stream.thread_type = "AUTO"
         yield container, stream
     finally:
         container.close()
@@ -230,10 +240,12 @@ def probe(path: str | Path, count_frames: bool = False) -> VideoInfo:
 
 
 def iter_av_frames(
-    path: str | Path, start: int = 0, count: int | None = None
+    path: str | Path, start: int = 0, count: int | None = None, threads: int = 0
 ) -> Iterator[tuple[int, av.VideoFrame]]:
     """Decoded frames ``(index, av.VideoFrame)`` without RGB conversion, for callers that convert
     only some of them (the face pipeline detects on every N-th frame).
+
+    ``threads``: decoder threads (0: FFmpeg's frame and slice threads).
 
     Raises:
         VideoError: see :func:`probe`; also when no frame is available at or after ``start``.
@@ -242,7 +254,7 @@ def iter_av_frames(
     path = Path(path)
     produced = 0
     last_index = -1
-    with _open(path) as (container, stream):
+    with _open(path, threads) as (container, stream):
         for index, frame in enumerate(_decode(path, container, stream)):
             last_index = index
             if index < start:
