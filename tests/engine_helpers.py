@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+
 from sdrlib.engine.config import RunConfig, run_config_from_dict
 
 MICRO_MODELS = {
@@ -41,3 +44,33 @@ def micro_config(model: str = "ftcn", overrides: tuple[str, ...] = ()) -> RunCon
     run = dict(MICRO_RUN)
     run["model"] = {"name": model, "options": MICRO_MODELS[model]}
     return run_config_from_dict(run, list(overrides))
+
+#: The six SynthDF test domains.
+DOMAINS = ["ffpp-df", "ffpp-f2f", "ffpp-fs", "ffpp-nt", "celebdf", "dfdc"]
+
+
+def synthetic_videos(
+    rows: dict[str, dict[str, float]], seeds=(0, 1), n: int = 20, train: str | None = None, condition="clean"
+) -> pd.DataFrame:
+    """Per-video scores: ``rows[method][domain]`` = how far the fakes are shifted up (0 = chance)."""
+    out = []
+    for method, per_domain in rows.items():
+        for domain, shift in per_domain.items():
+            for seed in seeds:
+                rng = np.random.default_rng(abs(hash((method, domain, seed))) % 2**32)
+                for i in range(2 * n):
+                    label = int(i >= n)
+                    out.append(
+                        {
+                            "row": method,
+                            "seed": seed,
+                            "condition": condition,
+                            "train_domains": train or ",".join(DOMAINS[:4]),
+                            "video_id": f"{domain}/{i}",
+                            "domain": domain,
+                            "label": label,
+                            "prob": rng.normal() + shift * label,
+                            "ffpp": domain.startswith("ffpp-"),
+                        }
+                    )
+    return pd.DataFrame(out)

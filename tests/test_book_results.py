@@ -1,4 +1,4 @@
-"""Results tables and figures of the book: numbers read from the long tables, the paper beside ours."""
+"""Results tables and figures of the book: numbers with intervals, the paper beside ours."""
 
 from __future__ import annotations
 
@@ -6,80 +6,59 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from engine_helpers import DOMAINS, synthetic_videos
+from sklearn.metrics import roc_auc_score
 
 from sdrlib.book import results
-from sdrlib.experiments import TABLE1_COLUMNS, Profile, auc_summary, grid, with_std
-
-DOMAINS = ["ffpp-df", "ffpp-f2f", "ffpp-fs", "ffpp-nt", "celebdf", "dfdc"]
+from sdrlib.experiments import TABLE1_COLUMNS, Profile, grid, interval_summary, with_intervals
 
 
-def _long(rows: dict[str, dict[str, list[float]]], condition: str = "clean", train: str | None = None):
-    """A long table: ``rows[method][domain]`` = AUC per seed."""
-    out = []
-    for method, per_domain in rows.items():
-        for domain, values in per_domain.items():
-            for seed, auc in enumerate(values):
-                out.append(
-                    {
-                        "row": method,
-                        "seed": seed,
-                        "condition": condition,
-                        "test_domain": domain,
-                        "train_domains": train or ",".join(DOMAINS[:4]),
-                        "video_auc": auc,
-                        "ffpp": domain.startswith("ffpp-"),
-                    }
-                )
-    return pd.DataFrame(out)
+def _auc(videos: pd.DataFrame, method: str, domains: list[str]) -> float:
+    sub = videos[(videos["row"] == method) & videos["domain"].isin(domains)]
+    per_seed = [
+        np.mean([roc_auc_score(g["label"], g["prob"]) for _, g in s.groupby("domain")]) for _, s in sub.groupby("seed")
+    ]
+    return 100 * float(np.mean(per_seed))
 
 
-def test_auc_summary_averages_ffpp_per_seed_and_reports_the_std():
-    long = _long(
-        {
-            "ftcn": {
-                "ffpp-df": [0.9, 0.7],
-                "ffpp-f2f": [0.7, 0.7],
-                "celebdf": [0.6, 0.8],
-                "dfdc": [0.5, 0.5],
-            },
-            "sdr": {"ffpp-df": [1.0], "ffpp-f2f": [0.8], "celebdf": [0.7], "dfdc": [0.55]},
-        }
-    )
-    summary = auc_summary(long).set_index(["method", "column"])
-    assert summary.loc[("ftcn", "FF++ (avg)"), "mean"] == pytest.approx(75.0)  # seeds: 80 and 70
-    assert summary.loc[("ftcn", "FF++ (avg)"), "std"] == pytest.approx(np.std([80, 70], ddof=1))
-    assert summary.loc[("ftcn", "CDF"), "mean"] == pytest.approx(70.0)
-    assert np.isnan(summary.loc[("sdr", "CDF"), "std"]) and summary.loc[("sdr", "CDF"), "n_seeds"] == 1
-    wide = results.wide(auc_summary(long))
-    assert list(wide.columns) == ["method", "FF++ (avg)", "CDF", "DFDC"]
-    assert list(wide["method"]) == ["ftcn", "sdr"]
-    cells = with_std(auc_summary(long)).set_index("method")
-    assert cells.loc["ftcn", "FF++ (avg)"] == "75.0 ± 7.1" and cells.loc["sdr", "DFDC"] == "55.0"
+def test_summary_cells_are_means_over_seeds_with_intervals():
+    videos = synthetic_videos({"ftcn": {"ffpp-df": 2.0, "ffpp-f2f": 1.0, "celebdf": 0.5, "dfdc": 0.0}, "sdr": {d: 1.0 for d in DOMAINS}})
+    summary = interval_summary(videos, n_boot=200).set_index(["method", "column"])
+    assert summary.loc[("ftcn", "FF++ (avg)"), "mean"] == pytest.approx(_auc(videos, "ftcn", ["ffpp-df", "ffpp-f2f"]))
+    assert summary.loc[("ftcn", "CDF"), "mean"] == pytest.approx(_auc(videos, "ftcn", ["celebdf"]))
+    assert (summary["low"] <= summary["mean"]).all() and (summary["mean"] <= summary["high"]).all()
+    wide = results.wide(summary.reset_index())
+    assert list(wide.columns) == ["method", "FF++ (avg)", "CDF", "DFDC"] and list(wide["method"]) == ["ftcn", "sdr"]
+    cells = with_intervals(summary.reset_index()).set_index("method")
+    assert cells.loc["ftcn", "CDF"].startswith(f"{summary.loc[('ftcn', 'CDF'), 'mean']:.1f} [")
 
 
 def test_in_domain_summary_keeps_only_runs_tested_on_their_training_domain():
-    long = pd.concat(
+    videos = pd.concat(
         [
-            _long({"sdr": {"ffpp-df": [0.9], "all": [0.1]}}, train="ffpp-df"),
-            _long({"sdr": {"ffpp-nt": [0.7]}}, train="ffpp-nt"),
+            synthetic_videos({"sdr": {"ffpp-df": 3.0}}, train="ffpp-df"),
+            synthetic_videos({"sdr": {"ffpp-nt": 0.0}}, train="ffpp-nt"),
+            synthetic_videos({"sdr": {"ffpp-nt": 3.0}}, train="ffpp-df"),  # tested off its domain: not in Table 1
         ]
     )
-    summary = auc_summary(long, TABLE1_COLUMNS, in_domain=True).set_index("column")
-    assert summary.loc["DF", "mean"] == pytest.approx(90.0)
-    assert summary.loc["avg", "mean"] == pytest.approx(80.0)
+    summary = interval_summary(videos, TABLE1_COLUMNS, in_domain=True, n_boot=200).set_index("column")
+    df = _auc(videos[videos["train_domains"] == "ffpp-df"], "sdr", ["ffpp-df"])
+    nt = _auc(videos[videos["train_domains"] == "ffpp-nt"], "sdr", ["ffpp-nt"])
+    assert summary.loc["DF", "mean"] == pytest.approx(df) and summary.loc["NT", "mean"] == pytest.approx(nt)
+    assert summary.loc["avg", "mean"] == pytest.approx((df + nt) / 2)
     assert np.isnan(summary.loc["F2F", "mean"])
 
 
 def test_table2_beside_paper_labels_every_row_with_its_data():
-    long = _long({"sdr": {d: [0.6] for d in DOMAINS}})
-    table = results.table2_beside_paper(auc_summary(long), "smoke")
+    summary = interval_summary(synthetic_videos({"sdr": {d: 1.0 for d in DOMAINS}}), n_boot=100)
+    table = results.table2_beside_paper(summary, "smoke")
     paper = table[table["numbers from"].str.startswith("published")]
     ours = table[table["numbers from"].str.startswith("ours")]
     assert len(paper) == 5 and list(ours["method"]) == ["sdr"]
     sdr_paper = paper[paper["method"].str.startswith("SDR")].iloc[0]
     assert (sdr_paper["CDF"], sdr_paper["DFDC"], sdr_paper["FF++ (avg)"]) == ("88.5", "76.2", "99.6")
     assert paper[paper["method"].str.startswith("AltFreezing")].iloc[0]["DFDC"] == "–"  # not reported
-    assert ours.iloc[0]["numbers from"] == "ours (SynthDF, profile smoke)" and ours.iloc[0]["CDF"] == "60.0"
+    assert ours.iloc[0]["numbers from"] == "ours (SynthDF, profile smoke)" and " [" in ours.iloc[0]["CDF"]
     assert results.is_synthetic("smoke") and not results.is_synthetic("paper")
     assert "Celeb-DF-v2" in results.data_label("paper")
     legend = results.column_legend(["CDF", "avg"], "smoke")
@@ -97,25 +76,23 @@ def test_figure2_default_k_is_the_table2_sdr_run():
 
 
 def test_figure2_and_bar_plots_draw_one_line_or_bar_group_per_series():
-    long = pd.concat(
-        [_long({f"K = {k}": {d: [0.5 + 0.05 * k] for d in DOMAINS}}) for k in (1, 2, 3)], ignore_index=True
-    )
-    summary = results.figure2_summary(long)
+    videos = pd.concat([synthetic_videos({f"K = {k}": {d: 0.5 * k for d in DOMAINS}}) for k in (1, 2, 3)], ignore_index=True)
+    summary = results.figure2_summary(videos)
     assert sorted(summary["K"].unique()) == [1, 2, 3]
     fig = results.plot_figure2(summary, "t")
     assert len(fig.axes[0].lines) == 3 + 1  # three test columns + the chance line
+    assert len(fig.axes[0].collections) == 3  # an interval band per column
     plt.close(fig)
-    fig = results.plot_auc_bars(auc_summary(long), "t")
-    assert len(fig.axes[0].patches) == 3 * 3
-    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert legend == ["chance", "K = 1", "K = 2", "K = 3"]
+    fig = results.plot_auc_bars(summary, "t")
+    ax = fig.axes[0]
+    assert len(ax.patches) == 3 * 3
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["chance", "K = 1", "K = 2", "K = 3"]
+    assert ax.get_legend().get_bbox_to_anchor().x0 > ax.get_window_extent().x1 - 1  # legend outside the bars
     plt.close(fig)
 
 
 def test_control_beside_table2_puts_each_column_with_and_without():
-    with_t = auc_summary(_long({"sdr": {d: [0.8] for d in DOMAINS}}))
-    without = auc_summary(_long({"sdr": {d: [0.5] for d in DOMAINS}}))
+    with_t = interval_summary(synthetic_videos({"sdr": {d: 3.0 for d in DOMAINS}}), n_boot=100)
+    without = interval_summary(synthetic_videos({"sdr": {d: 0.0 for d in DOMAINS}}), n_boot=100)
     both = results.control_beside_table2(without, with_t).set_index("method")
-    assert both.loc["sdr", "CDF with"] == pytest.approx(80.0) and both.loc["sdr", "CDF without"] == 50.0
-
-
+    assert both.loc["sdr", "CDF with"] > 85 and both.loc["sdr", "CDF without"] < 70

@@ -6,7 +6,7 @@ Notebook authors use :func:`setup_notebook`, :func:`write_metrics`, :func:`show_
 executed copies.
 """
 
-from sdrlib.book.display import interactive_or_static, is_static, show_source, show_table
+from sdrlib.book.display import interactive_or_static, is_static, show_markdown, show_source, show_table
 from sdrlib.book.execute import NotebookExecutionError
 from sdrlib.book.notebook import PROFILES, NotebookContext, setup_notebook, write_metrics
 from sdrlib.book.reproduce import ReproduceResult, reproduce
@@ -22,6 +22,7 @@ __all__ = [
     "interactive_or_static",
     "is_static",
     "reproduce",
+    "show_markdown",
     "setup_notebook",
     "show_source",
     "show_table",

@@ -44,6 +44,11 @@ def _display_markdown(markdown: str, plain: str) -> None:
     display({"text/markdown": markdown, "text/plain": plain}, raw=True)
 
 
+def show_markdown(markdown: str) -> None:
+    """Display generated Markdown (a banner, a paragraph read from the page's numbers)."""
+    _display_markdown(markdown, markdown)
+
+
 def _fence(code: str) -> str:
     """A backtick fence longer than any backtick run inside ``code``."""
     longest = max((len(run) for run in re.findall(r"`+", code)), default=0)

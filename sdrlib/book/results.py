@@ -1,7 +1,8 @@
 """Tables and figures of the results chapters, drawn from the experiments' long tables.
 
 :func:`sdrlib.experiments.run_experiment` returns one row per run x test domain x seed
-(``ExperimentResult.long``); the numbers come from :func:`sdrlib.experiments.auc_summary`, and this
+(``ExperimentResult.long``) and one row per run x test video (``ExperimentResult.videos``); the
+numbers and their 95 % intervals come from :func:`sdrlib.experiments.interval_summary`, and this
 module puts them beside the paper's (:func:`table2_beside_paper`), says what each column measures
 on the profile's data, and draws the bar charts and the Figure 2 line plot. The studies draw their
 own figures (:mod:`sdrlib.studies.plots`). Book chapters 'Table 1', 'Table 2', 'Table 3',
@@ -17,8 +18,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sdrlib.engine.profiles import Profile
+from sdrlib.engine.uncertainty import Interval, format_interval
+from sdrlib.experiments.columns import CROSS_COLUMNS, FFPP_AVG, PAPER_TABLE2
+from sdrlib.experiments.intervals import interval_summary
 from sdrlib.experiments.runner import as_profile
-from sdrlib.experiments.tables import CROSS_COLUMNS, FFPP_AVG, PAPER_TABLE2, auc_summary, format_cell
 from sdrlib.utils.plotting import grouped_bars
 
 #: What each result column stands for on real data and on SynthDF.
@@ -62,7 +65,7 @@ def column_legend(columns: list[str], profile: str | Profile) -> pd.DataFrame:
 
 
 def wide(summary: pd.DataFrame) -> pd.DataFrame:
-    """:func:`auc_summary` as a method x column table of means (column order kept)."""
+    """An interval summary as a method x column table of the means (column order kept)."""
     table = summary.pivot(index="method", columns="column", values="mean")
     table = table.loc[list(dict.fromkeys(summary["method"])), list(dict.fromkeys(summary["column"]))]
     table.columns.name = None
@@ -72,7 +75,7 @@ def wide(summary: pd.DataFrame) -> pd.DataFrame:
 def table2_beside_paper(summary: pd.DataFrame, profile: str | Profile) -> pd.DataFrame:
     """The paper's Table 2 numbers (SDR_SPEC section 3) above ours, each row labelled with its data.
 
-    Cells the paper's material does not give are "–"; our cells are ``mean`` or ``mean ± std``.
+    Cells the paper's material does not give are "–"; ours are ``mean [low, high]`` (95 % interval).
     """
     rows: list[dict[str, Any]] = []
     for rec in PAPER_TABLE2.to_dict("records"):
@@ -87,29 +90,32 @@ def table2_beside_paper(summary: pd.DataFrame, profile: str | Profile) -> pd.Dat
         row = {"method": method, "numbers from": ours}
         for column in CROSS_COLUMNS:
             row[column] = (
-                format_cell(sub.loc[column, "mean"], sub.loc[column, "std"]) if column in sub.index else "n/a"
+                format_interval(Interval(*(sub.loc[column, k] / 100 for k in ("mean", "low", "high"))))
+                if column in sub.index
+                else "n/a"
             )
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 def plot_auc_bars(summary: pd.DataFrame, title: str, chance: bool = True) -> Figure:
-    """Grouped bars of video AUC (%): one group per column, one bar per method (std as error bar)."""
-    methods = list(dict.fromkeys(summary["method"]))
+    """Grouped bars of video AUC (%): one group per column, one bar per method, 95 % intervals as
+    error bars; the legend sits outside the axes."""
     columns = list(dict.fromkeys(summary["column"]))
     fig, ax = plt.subplots(figsize=(max(5.0, 1.3 * len(columns) + 2), 3.4))
     x = grouped_bars(ax, summary, "column", "mean")
     if chance:
         ax.axhline(50, color="grey", lw=0.8, ls="--", label="chance")
     ax.set(xticks=x, xticklabels=columns, ylabel="video AUC (%)", ylim=(0, 100), title=title)
-    ax.legend(fontsize=8, ncol=min(len(methods), 3), loc="lower left")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     return fig
 
 
-def figure2_summary(long: pd.DataFrame) -> pd.DataFrame:
-    """:func:`auc_summary` of the ``figure2`` grid with a numeric ``K`` column (rows ``K = k``)."""
-    summary = auc_summary(long, CROSS_COLUMNS)
+def figure2_summary(videos: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~sdrlib.experiments.interval_summary` of the ``figure2`` grid with a numeric ``K``
+    column (rows ``K = k``)."""
+    summary = interval_summary(videos, CROSS_COLUMNS)
     return summary.assign(K=summary["method"].str.extract(r"K = (\d+)", expand=False).astype(int))
 
 
@@ -119,8 +125,8 @@ def plot_figure2(summary: pd.DataFrame, title: str) -> Figure:
     for column in dict.fromkeys(summary["column"]):
         sub = summary[summary["column"] == column].sort_values("K")
         ax.plot(sub["K"], sub["mean"], marker="o", label=column)
-        if sub["std"].notna().any():
-            ax.fill_between(sub["K"], sub["mean"] - sub["std"], sub["mean"] + sub["std"], alpha=0.15)
+        if sub["low"].notna().any():
+            ax.fill_between(sub["K"], sub["low"], sub["high"], alpha=0.15)
     ax.axhline(50, color="grey", lw=0.8, ls="--")
     ax.set(
         xlabel="number of spatial perturbation branches K",
@@ -129,34 +135,17 @@ def plot_figure2(summary: pd.DataFrame, title: str) -> Figure:
         ylim=(0, 100),
         title=title,
     )
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     return fig
-
-
-def auc_resolution(long: pd.DataFrame) -> pd.DataFrame:
-    """How coarse each test domain's AUC is: with ``r`` real and ``f`` fake test videos, one swapped
-    pair of videos moves the AUC by ``1 / (r f)``.
-
-    ``n_videos`` counts the reals scored with the domain and its fakes; reals and fakes are taken
-    as half each (SynthDF's splits, and FF++'s, are balanced per domain).
-
-    Returns:
-        ``test_domain``, ``n_videos``, ``step`` (AUC points moved by one pair), one row per domain.
-    """
-    sub = long[(long["condition"] == "clean") & (long["test_domain"] != "all")]
-    counts = sub.groupby("test_domain", sort=False)["n_videos"].min()
-    half = counts / 2
-    return pd.DataFrame(
-        {"test_domain": counts.index, "n_videos": counts.to_numpy(), "step": (100 / (half * half)).to_numpy()}
-    )
 
 
 def control_beside_table2(control: pd.DataFrame, table2: pd.DataFrame) -> pd.DataFrame:
     """Per model: AUC with the usual fakes (table2) and with fakes that have no temporal artifact.
 
     Args:
-        control, table2: :func:`auc_summary` of the ``control`` and ``table2`` experiments.
+        control, table2: :func:`~sdrlib.experiments.interval_summary` of the ``control`` and
+            ``table2`` experiments.
     """
     a = wide(table2).set_index("method")
     b = wide(control).set_index("method")

@@ -30,6 +30,7 @@ from sdrlib.engine.data import resolve_roots
 from sdrlib.engine.evaluate import evaluate_checkpoint
 from sdrlib.engine.fingerprint import module_fingerprint
 from sdrlib.engine.inference import ClipTransform
+from sdrlib.engine.metrics import video_scores
 from sdrlib.engine.run_state import is_finished, load_result
 from sdrlib.engine.trainer import train
 from sdrlib.utils import atomic_write_text
@@ -38,6 +39,8 @@ _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 #: The metric columns of an evaluation that every long table carries.
 METRIC_COLUMNS = ("video_auc", "clip_auc", "video_ap", "video_eer", "video_acc", "n_videos")
+#: The per-video columns of an evaluation (what intervals are bootstrapped from).
+VIDEO_COLUMNS = ("video_id", "domain", "label", "prob")
 
 
 @dataclass(frozen=True)
@@ -91,17 +94,27 @@ def _evaluation_key(domains: list[str] | None, condition: Condition) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]
 
 
+@dataclass
+class CachedEvaluation:
+    """One evaluation of a run: the per-domain metric table and the per-video scores."""
+
+    table: pd.DataFrame
+    videos: pd.DataFrame
+
+
 def cached_evaluation(
     run_dir: Path,
     config: RunConfig,
     domains: list[str] | None,
     condition: Condition = CLEAN,
     progress: bool = True,
-) -> pd.DataFrame:
-    """Per-domain metric table of the run's best checkpoint on the test split under ``condition``.
+) -> CachedEvaluation:
+    """Per-domain metrics and per-video scores of the run's best checkpoint on the test split under
+    ``condition``.
 
-    Cached in ``run_dir/eval/``, keyed by the domains, the condition's label and the source of the
-    module that defines its transform (editing a study's transform re-scores instead of reusing).
+    Cached in ``run_dir/eval/`` (``<label>-<key>.csv`` and ``.videos.csv``), keyed by the domains,
+    the condition's label and the source of the module that defines its transform (editing a
+    study's transform re-scores instead of reusing).
 
     Raises:
         ConfigError: a label that is not a plain name, or ``clean`` with a transform.
@@ -113,8 +126,9 @@ def cached_evaluation(
     if (condition.label == "clean") != (condition.transform is None):
         raise ConfigError("the label 'clean' means no transform, and a transform needs its own label")
     path = run_dir / "eval" / f"{condition.label}-{_evaluation_key(domains, condition)}.csv"
-    if path.exists():
-        return pd.read_csv(path)
+    videos_path = path.with_suffix(".videos.csv")
+    if path.exists() and videos_path.exists():
+        return CachedEvaluation(pd.read_csv(path), pd.read_csv(videos_path))
     result = evaluate_checkpoint(
         run_dir,
         resolve_roots(config.data),
@@ -124,27 +138,42 @@ def cached_evaluation(
         transform=condition.transform,
         progress=progress,
     )
+    videos = video_scores(result.clips)[list(VIDEO_COLUMNS)]
+    atomic_write_text(videos_path, videos.to_csv(index=False))
     atomic_write_text(path, result.table.to_csv(index=False))
-    return result.table
+    return CachedEvaluation(result.table, videos)
 
 
-def evaluate_runs(jobs: Sequence[RunJob], desc: str, progress: bool = True) -> tuple[pd.DataFrame, list[Path]]:
-    """Train (or fetch) every job's run and score it under each of its conditions.
+@dataclass
+class RunResults:
+    """What :func:`evaluate_runs` collects.
 
-    Returns:
-        The long table, one row per job x condition x test domain (plus the ``all`` row of each
-        evaluation): the job's ``fields``, ``condition``, the condition's ``fields``,
-        ``test_domain``, :data:`METRIC_COLUMNS`, ``threshold`` (chosen on validation),
-        ``val_video_auc``, ``train_wall_s`` and ``run_dir``; and the run folders in job order.
+    Attributes:
+        long: one row per job x condition x test domain (plus each evaluation's ``all`` row): the
+            job's ``fields``, ``condition``, the condition's ``fields``, ``test_domain``,
+            :data:`METRIC_COLUMNS`, ``threshold`` (chosen on validation), ``val_video_auc``,
+            ``train_wall_s`` and ``run_dir``.
+        videos: one row per job x condition x test video: the job's ``fields``, ``condition`` and
+            :data:`VIDEO_COLUMNS` (the video's domain, label and mean clip probability).
+        runs: the run folders, in job order.
     """
-    rows, runs = [], []
+
+    long: pd.DataFrame
+    videos: pd.DataFrame
+    runs: list[Path]
+
+
+def evaluate_runs(jobs: Sequence[RunJob], desc: str, progress: bool = True) -> RunResults:
+    """Train (or fetch) every job's run and score it under each of its conditions (see
+    :class:`RunResults` for what comes back)."""
+    rows, videos, runs = [], [], []
     for job in tqdm(jobs, desc=desc, disable=not progress):
         run_dir = ensure_trained(job.config, progress=progress)
         runs.append(run_dir)
         result = load_result(run_dir)
         for condition in job.conditions:
-            table = cached_evaluation(run_dir, job.config, job.test_domains, condition, progress)
-            for rec in table.to_dict("records"):
+            evaluation = cached_evaluation(run_dir, job.config, job.test_domains, condition, progress)
+            for rec in evaluation.table.to_dict("records"):
                 rows.append(
                     {
                         **job.fields,
@@ -158,4 +187,6 @@ def evaluate_runs(jobs: Sequence[RunJob], desc: str, progress: bool = True) -> t
                         "run_dir": str(run_dir),
                     }
                 )
-    return pd.DataFrame(rows), runs
+            videos.append(evaluation.videos.assign(**job.fields, condition=condition.label, **condition.fields))
+    video_table = pd.concat(videos, ignore_index=True) if videos else pd.DataFrame(columns=list(VIDEO_COLUMNS))
+    return RunResults(pd.DataFrame(rows), video_table, runs)

@@ -32,8 +32,7 @@ from sdrlib.engine.runs import CLEAN, Condition, RunJob
 from sdrlib.models.sdr import SDRConfig
 
 EXPERIMENTS = ["table1", "table2", "table3", "figure2", "baselines", "control"]
-#: Every name a profile's ``experiments.grid_seeds`` / ``grid_overrides`` may use: the grids above
-#: and the studies that score the ``table2`` runs.
+#: The grids above and the studies that score the ``table2`` runs.
 GRID_NAMES = [*EXPERIMENTS, "diagnose", "robustness"]
 
 
@@ -48,12 +47,27 @@ class RunSpec:
     test_domains: list[str] | None = None
 
     def config(self, profile: Profile, seed: int) -> RunConfig:
-        """The full config of this run at ``seed`` (:meth:`Profile.run_config` with the overrides and
-        the training domains of the row)."""
-        overrides = self.overrides
+        """The full config of this run at ``seed``: :meth:`Profile.run_config` with the profile's
+        ``experiments.model_overrides.<model>`` (a model's own training settings, e.g. more steps
+        for a baseline), then the row's overrides and training domains."""
+        overrides = deep_merge(model_overrides(profile).get(self.model, {}), self.overrides)
         if self.train_domains is not None:
             overrides = deep_merge(overrides, {"data": {"train_domains": list(self.train_domains)}})
         return profile.run_config(self.model, overrides, seed=seed)
+
+
+def model_overrides(profile: Profile) -> dict[str, Any]:
+    """``experiments.model_overrides``: a run-config mapping per model, merged into every run of
+    that model in every grid (a baseline's steps or learning rate, set by its own needs and not by
+    SDR's); a model the profile does not know is an error."""
+    table = profile.setting("model_overrides", {}) or {}
+    unknown = sorted(set(table) - set(profile.models))
+    if unknown:
+        raise ConfigError(
+            f"profile {profile.name}: experiments.model_overrides names unknown model(s) {unknown}; "
+            f"known: {sorted(profile.models)}"
+        )
+    return table
 
 
 def _sdr(opts: dict[str, Any] | None = None, loss: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -94,18 +108,20 @@ def grid(name: str, profile: Profile) -> list[RunSpec]:
 
 
 def grid_seeds(name: str, profile: Profile) -> list[int]:
-    """The seeds experiment ``name`` trains each run with.
-
-    ``experiments.grid_seeds.<name>`` when the profile sets it, else ``experiments.seeds``.
-    Tables report mean ± std over them.
+    """The seeds every run of experiment ``name`` is trained with: the profile's
+    ``experiments.seeds``, the same for every grid, so that rows shared between tables (the full
+    SDR of Tables 2 and 3 and Figure 2) are the same runs and every paired difference pairs the same
+    seeds. Tables report the mean over the seeds with a 95 % interval.
     """
-    seeds = _per_grid(profile, "grid_seeds", GRID_NAMES).get(name) or profile.setting("seeds", [0])
-    if not isinstance(seeds, list) or not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
+    if profile.setting("grid_seeds", None):
         raise ConfigError(
-            f"profile {profile.name}: the seeds of {name} must be a list of integers, got {seeds!r}"
+            f"profile {profile.name}: experiments.grid_seeds is gone; every grid uses experiments.seeds"
         )
+    seeds = profile.setting("seeds", [0])
+    if not isinstance(seeds, list) or not seeds or not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds):
+        raise ConfigError(f"profile {profile.name}: experiments.seeds must be a list of integers, got {seeds!r}")
     if len(set(seeds)) != len(seeds):
-        raise ConfigError(f"profile {profile.name}: the seeds of {name} repeat: {seeds}")
+        raise ConfigError(f"profile {profile.name}: experiments.seeds repeat: {seeds}")
     return list(seeds)
 
 

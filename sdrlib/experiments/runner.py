@@ -2,9 +2,9 @@
 
 Re-running an experiment, or the notebook that shows it, re-renders instead of retraining: runs
 are cached by :meth:`~sdrlib.engine.config.RunConfig.fingerprint` and their evaluations inside
-the run folders (:mod:`sdrlib.engine.runs`). Several seeds (``experiments.seeds`` in the profile,
-or ``experiments.grid_seeds.<name>``) are reported as mean ± std. Book chapters 'Table 1' to
-'Figure 2'.
+the run folders (:mod:`sdrlib.engine.runs`). Every grid trains each run with the profile's
+``experiments.seeds`` and reports the mean over them with a 95 % interval over test videos and
+seeds (:mod:`sdrlib.experiments.intervals`). Book chapters 'Table 1' to 'Figure 2'.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from sdrlib.engine.profiles import Profile
-from sdrlib.engine.runs import RunJob, evaluate_runs
+from sdrlib.engine.runs import RunJob, RunResults, evaluate_runs
 from sdrlib.experiments.grids import grid, grid_seeds, jobs
 from sdrlib.experiments.tables import RENDERERS
 from sdrlib.utils import atomic_write_json, atomic_write_text
@@ -24,7 +24,8 @@ from sdrlib.utils import atomic_write_json, atomic_write_text
 
 @dataclass
 class ExperimentResult:
-    """The long table (one row per run x condition x test domain x seed) and the rendered table."""
+    """The long table (one row per run x condition x test domain x seed), the per-video scores
+    (one row per run x condition x test video) and the rendered table."""
 
     name: str
     profile: str
@@ -32,6 +33,7 @@ class ExperimentResult:
     table: pd.DataFrame
     out_dir: Path
     runs: list[Path]
+    videos: pd.DataFrame | None = None
 
     @property
     def markdown(self) -> str:
@@ -48,15 +50,14 @@ def default_out_dir(profile: Profile, name: str) -> Path:
     return Path("runs") / profile.name / "experiments" / name
 
 
-def collect(
-    name: str, profile: Profile, run_jobs: list[RunJob], progress: bool = True
-) -> tuple[pd.DataFrame, list[Path]]:
-    """:func:`~sdrlib.engine.runs.evaluate_runs` plus the ``ffpp`` column (the profile's FF++
-    test domains, the one source every "FF++ (avg)" reads)."""
-    long, runs = evaluate_runs(run_jobs, desc=f"{name} ({profile.name})", progress=progress)
-    if len(long):
-        long["ffpp"] = long["test_domain"].isin(profile.ffpp_domains)
-    return long, runs
+def collect(name: str, profile: Profile, run_jobs: list[RunJob], progress: bool = True) -> RunResults:
+    """:func:`~sdrlib.engine.runs.evaluate_runs` plus the ``ffpp`` column of the long and the
+    per-video tables (the profile's FF++ test domains, the one source every "FF++ (avg)" reads)."""
+    results = evaluate_runs(run_jobs, desc=f"{name} ({profile.name})", progress=progress)
+    if len(results.long):
+        results.long["ffpp"] = results.long["test_domain"].isin(profile.ffpp_domains)
+        results.videos["ffpp"] = results.videos["domain"].isin(profile.ffpp_domains)
+    return results
 
 
 def write_results(
@@ -101,8 +102,8 @@ def run_experiment(
     prof = as_profile(profile)
     specs = grid(name, prof)
     seeds = list(seeds or grid_seeds(name, prof))
-    long, runs = collect(name, prof, jobs(name, prof, specs, seeds), progress)
-    table = RENDERERS[name](long)
+    results = collect(name, prof, jobs(name, prof, specs, seeds), progress)
+    table = RENDERERS[name](results.videos)
     out = Path(out_dir) if out_dir is not None else default_out_dir(prof, name)
-    write_results(out, name, prof, long, table, seeds=seeds)
-    return ExperimentResult(name, prof.name, long, table, out, runs)
+    write_results(out, name, prof, results.long, table, seeds=seeds)
+    return ExperimentResult(name, prof.name, results.long, table, out, results.runs, results.videos)

@@ -41,8 +41,8 @@ from sdrlib.engine.evaluate import evaluate_model
 from sdrlib.engine.profiles import Profile
 from sdrlib.engine.runs import CLEAN, Condition
 from sdrlib.experiments.grids import grid, grid_seeds, jobs
+from sdrlib.experiments.intervals import condition_drops
 from sdrlib.experiments.runner import ExperimentResult, as_profile, collect, default_out_dir, write_results
-from sdrlib.experiments.tables import seed_cell
 from sdrlib.utils import resolve_device
 
 Transform = Callable[[torch.Tensor], torch.Tensor]
@@ -204,65 +204,54 @@ def run_diagnostic(
     Args:
         profile: a profile name, path or :class:`~sdrlib.engine.profiles.Profile`.
         out_dir: where the tables go (default ``runs/<profile>/experiments/diagnose``).
-        seeds: training seeds (default: ``experiments.grid_seeds.diagnose``, else ``seeds``).
+        seeds: training seeds (default: the profile's ``experiments.seeds``).
     """
     prof = as_profile(profile)
     seeds = list(seeds or grid_seeds("diagnose", prof))
     run_jobs = jobs("diagnose", prof, grid("table2", prof), seeds, diagnostic_conditions)
-    long, runs = collect("diagnose", prof, run_jobs, progress)
-    table = diagnostic_table(long)
+    results = collect("diagnose", prof, run_jobs, progress)
+    table = diagnostic_table(results.videos)
     out = Path(out_dir) if out_dir is not None else default_out_dir(prof, "diagnose")
-    write_results(out, "diagnose", prof, long, table, seeds=seeds)
-    return ExperimentResult("diagnose", prof.name, long, table, out, runs)
+    write_results(out, "diagnose", prof, results.long, table, seeds=seeds)
+    return ExperimentResult("diagnose", prof.name, results.long, table, out, results.runs, results.videos)
 
 
-def _ffpp_auc_per_seed(rows: pd.DataFrame, condition: str) -> pd.Series:
-    """Video AUC per seed under ``condition``, averaged over the FF++ test domains."""
-    return rows[rows["condition"] == condition].groupby("seed")["video_auc"].mean()
-
-
-def diagnostic_table(long: pd.DataFrame) -> pd.DataFrame:
-    """Rows = models; columns = video AUC (%) on the FF++ test domains under each condition, and
-    the drop from clean (``mean`` or ``mean ± std`` over seeds)."""
-    sub = long[long["ffpp"].astype(bool)]
-    out = []
-    for model in dict.fromkeys(sub["row"]):
-        rows = sub[sub["row"] == model]
-        clean = _ffpp_auc_per_seed(rows, "clean")
-        rec: dict[str, Any] = {"method": model}
-        for condition in CONDITIONS:
-            per_seed = _ffpp_auc_per_seed(rows, condition)
-            rec[condition] = seed_cell(per_seed)
-            if condition != "clean":
-                rec[f"drop {condition}"] = seed_cell(clean - per_seed)
-        out.append(rec)
-    return pd.DataFrame(out)
-
-
-def diagnostic_drops(long: pd.DataFrame) -> pd.DataFrame:
-    """AUC drop (percentage points, clean minus condition) on the FF++ test domains, per model.
+def diagnostic_drops(videos: pd.DataFrame) -> pd.DataFrame:
+    """AUC drop (percentage points, clean minus condition) on the FF++ test domains, per model, with
+    its 95 % interval (paired over the same test videos and seeds).
 
     Returns:
         Tidy table: ``method``, ``condition``, ``kind`` (temporal or spatial destruction),
-        ``clean``, ``auc``, ``drop`` (means over seeds), ``std`` of the drop (NaN with one seed).
+        ``clean``, ``auc``, ``drop``, ``low``, ``high``.
     """
-    sub = long[long["ffpp"].astype(bool)]
+    conditions = [c for c in CONDITIONS if c != "clean"]
+    drops = condition_drops(videos, conditions)
+    kind = drops["condition"].map(lambda c: "temporal" if c in TEMPORAL_CONDITIONS else "spatial")
+    return drops.assign(kind=kind)[["method", "condition", "kind", "clean", "auc", "drop", "low", "high"]]
+
+
+def reliance(videos: pd.DataFrame) -> pd.DataFrame:
+    """Temporal and spatial reliance per model: the mean AUC drop (points) under the temporal and
+    under the spatial destructions, with 95 % intervals (paired over test videos and seeds).
+
+    Returns:
+        ``method``, ``condition`` (``temporal reliance`` or ``spatial reliance``), ``clean``,
+        ``auc``, ``drop``, ``low``, ``high``.
+    """
+    groups = {"temporal reliance": list(TEMPORAL_CONDITIONS), "spatial reliance": list(SPATIAL_CONDITIONS)}
+    return condition_drops(videos, groups)
+
+
+def diagnostic_table(videos: pd.DataFrame) -> pd.DataFrame:
+    """Rows = models; columns = clean AUC (%) on the FF++ test domains and the drop under each
+    condition, each ``value [low, high]``."""
+    drops = diagnostic_drops(videos)
     out = []
-    for method in dict.fromkeys(sub["row"]):
-        rows = sub[sub["row"] == method]
-        clean = _ffpp_auc_per_seed(rows, "clean") * 100
-        for condition in (c for c in CONDITIONS if c != "clean"):
-            auc = _ffpp_auc_per_seed(rows, condition) * 100
-            drop = (clean - auc).dropna()
-            out.append(
-                {
-                    "method": method,
-                    "condition": condition,
-                    "kind": "temporal" if condition in TEMPORAL_CONDITIONS else "spatial",
-                    "clean": float(clean.mean()),
-                    "auc": float(auc.mean()),
-                    "drop": float(drop.mean()),
-                    "std": float(drop.std(ddof=1)) if len(drop) > 1 else np.nan,
-                }
+    for method, rows in drops.groupby("method", sort=False):
+        rec: dict[str, Any] = {"method": method, "clean": f"{rows['clean'].iloc[0]:.1f}"}
+        for row in rows.to_dict("records"):
+            rec[f"drop {row['condition']}"] = (
+                f"{row['drop']:+.1f} [{row['low']:+.1f}, {row['high']:+.1f}]" if np.isfinite(row["low"]) else f"{row['drop']:+.1f}"
             )
+        out.append(rec)
     return pd.DataFrame(out)

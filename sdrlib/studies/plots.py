@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from sdrlib.engine.config import RunConfig
 from sdrlib.engine.data import open_split
+from sdrlib.experiments.intervals import group_summary
 from sdrlib.studies.diagnose import CONDITIONS, condition_transform
 from sdrlib.studies.perturbations import LEVELS, PERTURBATIONS, perturb
 from sdrlib.utils.plotting import bare_axes, grouped_bars
@@ -62,8 +63,8 @@ def plot_conditions(clip: torch.Tensor, frames: int = 4, seed: int = 0) -> Figur
 
 
 def plot_diagnostic(drops: pd.DataFrame, title: str) -> Figure:
-    """Bars of the AUC drop under each destruction, grouped by condition, one bar per model."""
-    methods = list(dict.fromkeys(drops["method"]))
+    """Bars of the AUC drop under each destruction, grouped by condition, one bar per model, with
+    the drop's 95 % interval; the legend sits outside the axes."""
     conditions = list(dict.fromkeys(drops["condition"]))
     fig, ax = plt.subplots(figsize=(7.0, 3.4))
     x = grouped_bars(ax, drops, "condition", "drop")
@@ -71,28 +72,32 @@ def plot_diagnostic(drops: pd.DataFrame, title: str) -> Figure:
     labels = [f"{c}\n({k})" for c, k in zip(conditions, kinds, strict=True)]
     ax.axhline(0, color="black", lw=0.8)
     ax.set(xticks=x, xticklabels=labels, ylabel="AUC drop (points)", title=title)
-    ax.legend(fontsize=8, ncol=min(len(methods), 4))
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     return fig
 
 
-def plot_robustness(long: pd.DataFrame, title: str) -> Figure:
-    """Video AUC (%) on all test videos against the level of each perturbation, one line per model.
+def plot_robustness(videos: pd.DataFrame, title: str) -> Figure:
+    """Video AUC (%) on all test videos against the level of each perturbation, one line per model,
+    with its 95 % interval as a band.
 
     Args:
-        long: :attr:`sdrlib.studies.robustness.RobustnessResult.long`.
+        videos: :attr:`sdrlib.studies.robustness.RobustnessResult.videos`.
     """
-    overall = long[long["test_domain"] == "all"]
-    names = [p for p in dict.fromkeys(overall["perturbation"]) if p != "clean"]
-    models = list(dict.fromkeys(overall["model"]))
+    levels = videos.drop_duplicates("condition").set_index("condition")[["perturbation", "level"]]
+    summary = group_summary(videos, {label: [label] for label in levels.index}, column="all")
+    summary = summary.join(levels, on="group")
+    names = [p for p in dict.fromkeys(summary["perturbation"]) if p != "clean"]
+    models = list(dict.fromkeys(summary["method"]))
     ncols = min(4, len(names))
     nrows = int(np.ceil(len(names) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.1 * ncols + 0.6, 2.2 * nrows + 0.5), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.1 * ncols + 0.6, 2.2 * nrows + 0.8), squeeze=False)
     for ax, name in zip(axes.flat, names, strict=False):
         for i, model in enumerate(models):
-            sub = overall[(overall["model"] == model) & overall["perturbation"].isin(["clean", name])]
-            curve = sub.groupby("level")["video_auc"].mean() * 100
-            ax.plot(curve.index, curve.to_numpy(), marker="o", ms=3, color=f"C{i}", label=model)
+            sub = summary[(summary["method"] == model) & summary["perturbation"].isin(["clean", name])]
+            sub = sub.sort_values("level")
+            ax.plot(sub["level"], sub["mean"], marker="o", ms=3, color=f"C{i}", label=model)
+            ax.fill_between(sub["level"], sub["low"], sub["high"], color=f"C{i}", alpha=0.15, lw=0)
         ax.axhline(50, color="grey", lw=0.7, ls="--")
         ax.set(title=name, ylim=(0, 100), xticks=range(0, 6))
         ax.tick_params(labelsize=8)
@@ -103,9 +108,9 @@ def plot_robustness(long: pd.DataFrame, title: str) -> Figure:
     for ax in axes[-1, :]:
         ax.set_xlabel("level (0 = clean)")
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper right", fontsize=8, ncol=len(models))
+    fig.legend(handles, labels, loc="lower center", fontsize=8, ncol=len(models), frameon=False)
     fig.suptitle(title, fontsize=10, x=0.02, ha="left")
-    fig.tight_layout(rect=(0, 0, 1, 0.93))
+    fig.tight_layout(rect=(0, 0.06, 1, 0.93))
     return fig
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +19,7 @@ import pandas as pd
 from sdrlib.engine.profiles import Profile
 from sdrlib.engine.runs import Condition
 from sdrlib.experiments.grids import grid, grid_seeds, jobs
+from sdrlib.experiments.intervals import group_summary, with_intervals
 from sdrlib.experiments.runner import as_profile, collect, default_out_dir, write_results
 from sdrlib.studies.perturbations import LEVELS, PERTURBATIONS, get_perturbation, perturbation_condition
 
@@ -36,6 +36,7 @@ class RobustnessResult:
     table: pd.DataFrame
     out_dir: Path
     runs: list[Path]
+    videos: pd.DataFrame | None = None
 
 
 def run_robustness(
@@ -60,8 +61,7 @@ def run_robustness(
             ``robustness_perturbations``, else all seven).
         levels: levels in 1..5 (default: profile's ``robustness_levels``, else all five).
         domains: test domains (default: the profile's FF++ domains, as LipForensics tests on FF++).
-        seeds: training seeds (default: the profile's ``experiments.grid_seeds.robustness``, else
-            ``experiments.seeds``; any of them is a table2 run).
+        seeds: training seeds (default: the profile's ``experiments.seeds``, those of the table2 runs).
 
     Raises:
         ValueError: an unknown model, perturbation or level.
@@ -88,30 +88,31 @@ def run_robustness(
         return [CLEAN_LEVEL, *perturbed]
 
     chosen = [dataclasses.replace(spec, test_domains=domains) for spec in specs if spec.row in models]
-    long, runs = collect("robustness", prof, jobs("robustness", prof, chosen, seeds, conditions), progress)
-    table = robustness_table(long, perturbations)
+    results = collect("robustness", prof, jobs("robustness", prof, chosen, seeds, conditions), progress)
+    table = robustness_table(results.videos, perturbations)
     out = Path(out_dir) if out_dir is not None else default_out_dir(prof, "robustness")
-    write_results(out, "robustness", prof, long, table, ".1f", seeds=seeds, levels=levels, domains=domains)
-    return RobustnessResult(prof.name, long, table, out, runs)
+    write_results(out, "robustness", prof, results.long, table, seeds=seeds, levels=levels, domains=domains)
+    return RobustnessResult(prof.name, results.long, table, out, results.runs, results.videos)
 
 
-def robustness_table(long: pd.DataFrame, perturbations: list[str] | None = None) -> pd.DataFrame:
-    """Video AUC (%) on all test videos together: clean, each perturbation averaged over its levels
-    (LipForensics' summary), and the mean over perturbations; mean over seeds.
+def robustness_summary(videos: pd.DataFrame, perturbations: list[str] | None = None) -> pd.DataFrame:
+    """Video AUC (%) on all test videos together with its 95 % interval: clean, each perturbation
+    averaged over its levels (LipForensics' summary) and ``avg``, the mean over the perturbations.
 
     Args:
-        long: :attr:`RobustnessResult.long`.
-        perturbations: column order (default: as they appear in ``long``).
+        videos: :attr:`RobustnessResult.videos` (per-video scores with ``perturbation`` and
+            ``level`` columns).
+        perturbations: column order (default: as they appear).
+
+    Returns:
+        ``method``, ``group`` (``clean``, a perturbation, ``avg``), ``mean``, ``low``, ``high``.
     """
-    overall = long[long["test_domain"] == "all"]
-    names = perturbations or [p for p in dict.fromkeys(overall["perturbation"]) if p != "clean"]
-    out = []
-    for model in dict.fromkeys(overall["row"]):
-        sub = overall[overall["row"] == model]
-        per_seed = sub.groupby(["perturbation", "seed"])["video_auc"].mean().unstack("seed")
-        rec: dict[str, Any] = {"method": model, "clean": 100 * per_seed.loc["clean"].mean()}
-        for name in names:
-            rec[name] = 100 * per_seed.loc[name].mean() if name in per_seed.index else np.nan
-        rec["avg"] = float(np.nanmean([rec[name] for name in names])) if names else np.nan
-        out.append(rec)
-    return pd.DataFrame(out)
+    names = perturbations or [p for p in dict.fromkeys(videos["perturbation"]) if p != "clean"]
+    labels = {name: sorted(set(videos.loc[videos["perturbation"] == name, "condition"])) for name in names}
+    groups = {"clean": ["clean"], **labels, "avg": [label for name in names for label in labels[name]]}
+    return group_summary(videos, groups, column="all")
+
+
+def robustness_table(videos: pd.DataFrame, perturbations: list[str] | None = None) -> pd.DataFrame:
+    """:func:`robustness_summary` as a method x group table of ``"mean [low, high]"`` strings."""
+    return with_intervals(robustness_summary(videos, perturbations), columns="group")

@@ -12,15 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
 from sdrlib.engine.checkpoint import load_checkpoint
 from sdrlib.engine.evaluate import evaluate_model
-from sdrlib.studies.perturbations import LEVELS, PERTURBATIONS, perturbation_transform
-from sdrlib.studies.robustness import RobustnessResult, robustness_table
+from sdrlib.studies.perturbations import LEVELS, PERTURBATIONS, perturbation_condition
+from sdrlib.studies.robustness import CLEAN_LEVEL, RobustnessResult, robustness_table
 from sdrlib.utils import atomic_write_json, atomic_write_text, resolve_device
 
 
@@ -56,35 +55,22 @@ def checkpoint_robustness(
     levels = sorted(levels or LEVELS)
     if 0 in levels:
         raise ValueError("levels are 1..5; the clean clip (level 0) is always evaluated")
-    transforms = {
-        (name, level): perturbation_transform(name, level, seed) for name in perturbations for level in levels
-    }
+    conditions = [CLEAN_LEVEL] + [perturbation_condition(n, level, seed) for n in perturbations for level in levels]
     device = resolve_device(device)
     model, meta = load_checkpoint(checkpoint, device)
+    name = Path(checkpoint).name
     rows: list[dict[str, Any]] = []
-    conditions = [("clean", 0), *transforms]
-    for name, level in tqdm(conditions, desc="robustness", disable=not progress):
+    videos = []
+    for condition in tqdm(conditions, desc="robustness", disable=not progress):
         result = evaluate_model(
-            model,
-            meta,
-            roots,
-            split,
-            domains,
-            device,
-            batch_size,
-            transform=transforms.get((name, level)),
-            progress=False,
+            model, meta, roots, split, domains, device, batch_size, transform=condition.transform, progress=False
         )
-        value = PERTURBATIONS[name].value(level) if name != "clean" else np.nan
+        fields = {"row": name, "model": name, "seed": seed, "condition": condition.label, **condition.fields}
+        videos.append(result.videos[["video_id", "domain", "label", "prob"]].assign(**fields))
         for rec in result.table.to_dict("records"):
             rows.append(
                 {
-                    "row": Path(checkpoint).name,
-                    "model": Path(checkpoint).name,
-                    "seed": seed,
-                    "perturbation": name,
-                    "level": level,
-                    "value": value,
+                    **fields,
                     "test_domain": rec["domain"],
                     "video_auc": rec["video_auc"],
                     "clip_auc": rec["clip_auc"],
@@ -95,13 +81,14 @@ def checkpoint_robustness(
                 }
             )
     long = pd.DataFrame(rows)
-    table = robustness_table(long, perturbations)
+    video_table = pd.concat(videos, ignore_index=True)
+    table = robustness_table(video_table, perturbations)
     out = Path(out_dir) if out_dir is not None else Path()
     if out_dir is not None:
         out.mkdir(parents=True, exist_ok=True)
         atomic_write_text(out / "results.csv", long.to_csv(index=False))
         atomic_write_text(out / "table.csv", table.to_csv(index=False))
-        atomic_write_text(out / "table.md", table.to_markdown(index=False, floatfmt=".1f") + "\n")
+        atomic_write_text(out / "table.md", table.to_markdown(index=False) + "\n")
         atomic_write_json(
             out / "metrics.json",
             {
@@ -115,5 +102,5 @@ def checkpoint_robustness(
             },
         )
     return RobustnessResult(
-        profile=str(checkpoint), long=long, table=table, out_dir=out, runs=[Path(checkpoint)]
+        profile=str(checkpoint), long=long, table=table, out_dir=out, runs=[Path(checkpoint)], videos=video_table
     )

@@ -19,14 +19,16 @@ def bare_axes(ax: Any) -> None:
 
 
 def grouped_bars(ax: Any, table: pd.DataFrame, group: str, value: str) -> np.ndarray:
-    """One group of bars per ``group`` value, one bar per ``method`` (``std`` as error bar when any);
-    returns the group positions."""
+    """One group of bars per ``group`` value, one bar per ``method``, with the interval
+    ``low``..``high`` as error bar when the table has one; returns the group positions."""
     methods = list(dict.fromkeys(table["method"]))
     groups = list(dict.fromkeys(table[group]))
     width = 0.8 / max(1, len(methods))
     x = np.arange(len(groups))
     for i, method in enumerate(methods):
         sub = table[table["method"] == method].set_index(group).reindex(groups)
-        err = sub["std"].fillna(0).to_numpy() if sub["std"].notna().any() else None
+        err = None
+        if {"low", "high"} <= set(sub.columns) and sub["low"].notna().any():
+            err = np.stack([(sub[value] - sub["low"]).fillna(0), (sub["high"] - sub[value]).fillna(0)]).clip(0)
         ax.bar(x + (i - (len(methods) - 1) / 2) * width, sub[value], width, yerr=err, label=method, capsize=2)
     return x
