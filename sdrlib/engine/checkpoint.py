@@ -144,7 +144,9 @@ def weights_mismatch(expected: dict[str, torch.Tensor], found: dict[str, torch.T
     """Empty if ``found`` fits ``expected`` (same names and shapes), else what differs, in one line."""
     missing = sorted(set(expected) - set(found))
     unexpected = sorted(set(found) - set(expected))
-    shapes = sorted(k for k in set(expected) & set(found) if tuple(expected[k].shape) != tuple(found[k].shape))
+    shapes = sorted(
+        k for k in set(expected) & set(found) if tuple(expected[k].shape) != tuple(found[k].shape)
+    )
     parts = []
     if missing:
         parts.append(f"{len(missing)} missing, e.g. {missing[0]}")

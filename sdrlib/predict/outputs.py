@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from pathlib import Path
 from typing import Any
 
 from sdrlib.data.video.errors import OutputError
 from sdrlib.predict.scoring import VideoPrediction
-from sdrlib.utils.io import atomic_open, atomic_write_json
+from sdrlib.utils.io import append_durably, atomic_open, atomic_write_json
 
 TABLE_NAME = "predictions.csv"
 COLUMNS = ("video", "track", "prob", "verdict", "n_clips", "n_frames", "runtime_s", "error")
@@ -86,15 +85,10 @@ class PredictionWriter:
     def _append(self, rows: list[dict[str, Any]]) -> None:
         text = io.StringIO()
         csv.DictWriter(text, fieldnames=COLUMNS, lineterminator="\n").writerows(rows)
-        with self.table.open("a", encoding="utf-8") as handle:
-            size = handle.tell()
-            try:
-                handle.write(text.getvalue())
-                handle.flush()
-                os.fsync(handle.fileno())
-            except OSError as err:
-                handle.truncate(size)
-                raise OutputError(f"{self.table}: cannot write ({_reason(err)})") from err
+        try:
+            append_durably(self.table, text.getvalue().encode("utf-8"))
+        except OSError as err:
+            raise OutputError(f"{self.table}: cannot write ({_reason(err)})") from err
 
     def add(self, video: Path, prediction: VideoPrediction) -> Path:
         """Write the JSON (and figure) of a scored video and append its rows; return the JSON path."""

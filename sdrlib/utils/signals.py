@@ -16,6 +16,7 @@ stops them with SIGTERM.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -35,17 +36,25 @@ def _raise_terminated(signum: int, frame: object) -> None:
     raise Terminated()
 
 
+def _terminate_once(signum: int, frame: object) -> None:
+    # A scheduler may signal every process of a job, and a stopping run makes its workers answer
+    # through it: once this process is stopping, further SIGTERMs must not interrupt the clean-up.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Terminated()
+
+
 def _in_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
 @contextlib.contextmanager
 def stop_on_sigterm() -> Iterator[None]:
-    """Within the block, SIGTERM raises :class:`Terminated` (a no-op outside the main thread)."""
+    """Within the block, the first SIGTERM raises :class:`Terminated` and later ones are ignored
+    while the process stops (a no-op outside the main thread)."""
     if not _in_main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    previous = signal.signal(signal.SIGTERM, _terminate_once)
     try:
         yield
     finally:
@@ -53,25 +62,45 @@ def stop_on_sigterm() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def signals_blocked(*signums: int) -> Iterator[None]:
-    """Hold back ``signums`` within the block; they are delivered when it ends.
+def signals_held(*signums: int, redeliver: bool = True) -> Iterator[None]:
+    """Hold back ``signums`` within the block: their handlers run when it ends (or, with
+    ``redeliver=False``, never: e.g. a second Ctrl-C while a stop is already under way).
 
-    Processes started within the block inherit the blocked mask, so a Ctrl-C that arrives while a
-    pool of workers starts reaches only this process, once the pool exists and can be shut down.
+    Processes started within the block start with the signals blocked (a child inherits the mask of
+    the thread that forks it), so a Ctrl-C that arrives while a pool of workers starts reaches no
+    half-started worker, only this process once the pool can be shut down. In this process the
+    handlers are replaced for the block, as a signal may be received by any of its threads.
     """
-    if not _in_main_thread() or not hasattr(signal, "pthread_sigmask"):
+    if not _in_main_thread():
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, signums)
+    received: list[int] = []
+    previous = {
+        signum: signal.signal(signum, lambda number, _: received.append(number)) for signum in signums
+    }
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, signums) if hasattr(signal, "pthread_sigmask") else None
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        if mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in dict.fromkeys(received if redeliver else ()):
+            signal.raise_signal(signum)
 
 
 def worker_signals() -> None:
-    """For a worker process: ignore Ctrl-C (the parent decides), stop cleanly on SIGTERM."""
+    """For a worker process: ignore Ctrl-C (the parent decides), stop cleanly on SIGTERM.
+
+    A worker started under :func:`signals_held` may find a SIGTERM already waiting: it was stopped
+    before it did anything, and exits at once, quietly.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _raise_terminated)
     if hasattr(signal, "pthread_sigmask"):
+        if signal.SIGTERM in signal.sigpending():
+            os._exit(TERMINATED_STATUS)
+        signal.signal(signal.SIGTERM, _raise_terminated)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    else:
+        signal.signal(signal.SIGTERM, _raise_terminated)

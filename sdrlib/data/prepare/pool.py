@@ -8,7 +8,9 @@
   (and it is held back while they start, so no worker dies half-imported with a traceback), and
   the caller stops them with SIGTERM, which they turn into a clean stop: the atomic writers remove
   their temporary files (:mod:`sdrlib.utils.signals`). A scheduler's SIGTERM sent to all of them
-  ends the same way.
+  ends the same way; the fork server, which must outlive its workers to report on them, never
+  unblocks the signals it started with. Results of videos that finish while the run stops are not
+  recorded: their tracks are whole, and the next run redoes them.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from sdrlib.utils.signals import signals_blocked, worker_signals
+from sdrlib.utils.signals import signals_held, worker_signals
 
 Item = TypeVar("Item")
 
@@ -30,8 +32,8 @@ STOP_TIMEOUT_S = 30.0
 
 
 def _init_worker(threads: int) -> None:
-    """Worker initializer: clean stops on signals, and a share of the cores instead of all of them."""
-    worker_signals()
+    """Worker initializer: a share of the cores instead of all of them, then clean stops on signals
+    (last: a worker stopped while it imports exits quietly instead of failing its initializer)."""
     import torch
 
     torch.set_num_threads(threads)
@@ -39,6 +41,7 @@ def _init_worker(threads: int) -> None:
         import cv2
 
         cv2.setNumThreads(threads)
+    worker_signals()
 
 
 def _context(preload: Sequence[str]) -> multiprocessing.context.BaseContext:
@@ -52,10 +55,11 @@ def _context(preload: Sequence[str]) -> multiprocessing.context.BaseContext:
 
 def _stop(pool: cf.ProcessPoolExecutor) -> None:
     """Cancel what has not started and stop the workers (SIGTERM, then SIGKILL after a while)."""
-    with signals_blocked(signal.SIGINT, signal.SIGTERM):
+    with signals_held(signal.SIGINT, signal.SIGTERM, redeliver=False):
+        # The executor has no public handle on its processes (_processes, stable since 3.3), and
+        # forgets them on shutdown.
+        processes = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
-        # The executor has no public handle on its processes; _processes is stable since 3.3.
-        processes = list(getattr(pool, "_processes", {}).values())
         for process in processes:
             if process.is_alive():
                 process.terminate()
@@ -81,7 +85,10 @@ def run_in_workers(
     ) as pool:
         try:
             pending: set[cf.Future] = set()
-            with signals_blocked(signal.SIGINT):  # the workers start here
+            # The workers (and the server they are forked from) start here, with Ctrl-C and SIGTERM
+            # blocked: the server keeps them blocked, so a SIGTERM sent to the whole job cannot
+            # kill it and leave this process unable to tell which workers still run.
+            with signals_held(signal.SIGINT, signal.SIGTERM):
                 for item in queue:
                     pending.add(pool.submit(fn, item, *args))
                     if len(pending) >= 2 * workers:

@@ -32,11 +32,11 @@ benchmark:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import glob
 import json
 import logging
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -47,6 +47,7 @@ import numpy as np
 from tqdm.auto import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
+from sdrlib.data.manifest import MANIFEST_NAME
 from sdrlib.data.prepare.items import VideoItem, check_unique, track_relpath
 from sdrlib.data.prepare.pool import run_in_workers
 from sdrlib.data.prepare.records import (
@@ -61,10 +62,9 @@ from sdrlib.data.prepare.records import (
     merge_shards,
     write_outputs,
 )
-from sdrlib.data.manifest import MANIFEST_NAME
 from sdrlib.data.tracks import alignment_windows
 from sdrlib.data.video.errors import InputError
-from sdrlib.utils.io import atomic_write_json
+from sdrlib.utils.io import append_durably, atomic_write_json
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +233,11 @@ def _log_record(record: dict[str, Any]) -> None:
     """What the screen shows of one video: its failure, or the warnings of its tracks."""
     if record["status"] == "failed":
         log.warning(
-            "%s: %s: %s (listed in %s)", record["source"], record["error_type"], record["message"], FAILURES_NAME
+            "%s: %s: %s (listed in %s)",
+            record["source"],
+            record["error_type"],
+            record["message"],
+            FAILURES_NAME,
         )
     for warning in dict.fromkeys(record.get("warnings", ())):
         log.warning("%s: %s", record["source"], warning)
@@ -315,14 +319,14 @@ def prepare(
     progress_path = out_dir / PROGRESS_DIR / f"{tag}.jsonl"
     progress_path.parent.mkdir(parents=True, exist_ok=True)
     with (
-        progress_path.open("a", encoding="utf-8") as log_file,
+        contextlib.closing(_run(todo, out_dir, extractor, writer, track_format, workers)) as results,
         tqdm(total=len(todo), desc=f"prepare {tag}", unit="video", disable=not progress) as bar,
         logging_redirect_tqdm(),
     ):
-        for record in _run(todo, out_dir, extractor, writer, track_format, workers):
-            log_file.write(json.dumps(record) + "\n")
-            log_file.flush()
-            os.fsync(log_file.fileno())
+        for record in results:
+            # one durable line per video; a line that cannot be written whole is cut off again, so
+            # the video counts as not done (a full disk leaves no record of a video without tracks)
+            append_durably(progress_path, (json.dumps(record) + "\n").encode("utf-8"))
             records[record["video_id"]] = record
             bar.update(1)
             _log_record(record)
@@ -350,5 +354,3 @@ def prepare(
         ):
             summary.manifest = merge_shards(out_dir, shard.count)
     return summary
-
-
