@@ -33,7 +33,9 @@ def checkout() -> Path:
 
 def test_no_tracked_file_is_a_symbolic_link(checkout):
     """A tracked link (``.venv`` -> a folder of the machine it was made on) breaks every other clone."""
-    links = [line.split("\t", 1)[1] for line in _git("ls-files", "-s").splitlines() if line.startswith("120000 ")]
+    links = [
+        line.split("\t", 1)[1] for line in _git("ls-files", "-s").splitlines() if line.startswith("120000 ")
+    ]
     assert links == []
 
 
@@ -100,13 +102,17 @@ def test_setup_refuses_what_is_not_a_venv_in_one_line(tmp_path, kind):
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("[setup] error: ")
     assert "VENV=" in result.stderr
-    assert (venv.read_text() if kind == "file" else (venv / "notes.txt").read_text()) in {"not a venv\n", "mine\n"}
+    assert (
+        venv.read_text() == "not a venv\n" if kind == "file" else (venv / "notes.txt").read_text() == "mine\n"
+    )
 
 
 def test_fresh_clone_sets_up_with_the_default_venv(tmp_path, checkout):
     """What ``make main`` does first, in a clone of the committed tree, with the default ``.venv``."""
     clone = tmp_path / "clone"
-    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        ["git", "clone", "-q", str(ROOT), str(clone)], check=True, capture_output=True, timeout=120
+    )
     assert not (clone / ".venv").exists() and not (clone / ".venv").is_symlink()
     env = {k: v for k, v in os.environ.items() if k != "VENV"}
     env.update(PYTHON=sys.executable, VENV_OPTIONS="--without-pip")
