@@ -74,9 +74,24 @@ def sdr_in_process(capsys: pytest.CaptureFixture, *argv: str | Path) -> Run:
     return Run(code, captured.out, captured.err)
 
 
-def sdr_subprocess(*argv: str | Path, wait_for: Callable[[list[str]], bool], signum: int) -> Run:
+def forked_workers(group: int) -> int:
+    """How many processes of process group ``group`` run the multiprocessing fork server's code
+    (the server and the workers forked from it), read from /proc."""
+    count = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        count += int(fields[2]) == group and b"forkserver" in cmdline
+    return count
+
+
+def sdr_subprocess(*argv: str | Path, wait_for: Callable[[list[str], int], bool], signum: int) -> Run:
     """Run ``sdr`` as its own process group, send ``signum`` to the whole group (as a terminal's
-    Ctrl-C or a scheduler does) once ``wait_for(stdout lines so far)`` holds, and wait for the end."""
+    Ctrl-C or a scheduler does) once ``wait_for(stdout lines so far, process group)`` holds, and
+    wait for the end."""
     env = {
         **os.environ,
         "PYTHONUNBUFFERED": "1",
@@ -94,7 +109,7 @@ def sdr_subprocess(*argv: str | Path, wait_for: Callable[[list[str]], bool], sig
     reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
     reader.start()
     deadline = time.monotonic() + 180
-    while not wait_for(lines) and process.poll() is None and time.monotonic() < deadline:
+    while not wait_for(lines, process.pid) and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     if process.poll() is None:
         os.killpg(process.pid, signum)

@@ -26,6 +26,7 @@ from bad_inputs import (
     check_ending,
     count_lines,
     disk_full_when,
+    forked_workers,
     make_media,
     micro_checkpoint,
     no_temporary_files,
@@ -461,9 +462,8 @@ def case_prepare_ctrl_c_while_workers_start(env: Env) -> None:
         "--no-progress",
         *FACE_OPTIONS,
     ]
-    run = sdr_subprocess(
-        *argv, wait_for=lambda lines: any(line.startswith("split") for line in lines), signum=signal.SIGINT
-    )
+    # Ctrl-C once the fork server and a first worker exist: the workers are importing the library
+    run = sdr_subprocess(*argv, wait_for=lambda _, group: forked_workers(group) >= 2, signum=signal.SIGINT)
     check_ending(run, 130, r"^sdr prepare: interrupted; ")
     assert no_temporary_files(env.tmp / "out") == []
 
@@ -487,7 +487,7 @@ def case_prepare_sigterm_to_workers_then_resume(env: Env) -> None:
         *FACE_OPTIONS,
     ]
     argv += ["--set", "clip_len=8", "--set", "detect_every=1"]
-    run = sdr_subprocess(*argv, wait_for=lambda _: count_lines(progress) >= 1, signum=signal.SIGTERM)
+    run = sdr_subprocess(*argv, wait_for=lambda *_: count_lines(progress) >= 1, signum=signal.SIGTERM)
     check_ending(run, 143, r"^sdr prepare: terminated \(SIGTERM\); ")
     assert no_temporary_files(out) == []
     done = count_lines(progress)
@@ -547,3 +547,12 @@ def test_bad_input(name, media, checkpoint, tmp_path, capsys, caplog) -> None:
     caplog.set_level("WARNING")
     CASES[name](Env(media, checkpoint, tmp_path, capsys, caplog))
     assert no_temporary_files(tmp_path) == []
+
+
+def test_exit_codes_are_the_same_in_help_and_docs() -> None:
+    from sdrlib.cli import EXIT_CODES, build_parser
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text()
+    assert dict(re.findall(r"^\| (\d+) \| (.+) \|$", docs, re.M)) == {str(c): m for c, m in EXIT_CODES}
+    shown = " ".join(build_parser().format_help().split())
+    assert all(f"{code} {meaning}" in shown for code, meaning in EXIT_CODES)
