@@ -36,6 +36,9 @@ from bad_inputs import (
 )
 
 CASES: dict[str, Callable[[Env], None]] = {}
+#: videos in the batches that are stopped half-way: enough for the signal to land mid-batch on a
+#: busy machine (each takes some 20 ms)
+BATCH = 120
 
 
 def case(fn: Callable[[Env], None]) -> Callable[[Env], None]:
@@ -270,17 +273,17 @@ def case_predict_disk_full_keeps_what_was_scored(env: Env) -> None:
 
 @case
 def case_predict_sigterm_mid_batch(env: Env) -> None:
-    root = env.folder("batch", {f"v{i:02d}.mp4": env.media.noise for i in range(60)})
+    root = env.folder("batch", {f"v{i:03d}.mp4": env.media.noise for i in range(BATCH)})
     table = env.tmp / "out" / "predictions.csv"
     with signal_when(lambda: count_lines(table) >= 3, signal.SIGTERM):
         run = env.predict(root, "--out", env.tmp / "out", "--set", "detect_every=1")
     check_ending(
         run,
         143,
-        r"^sdr predict: terminated \(SIGTERM\); the results of the videos scored so far are in --out$",
+        r"^sdr predict: terminated \(SIGTERM\); the videos scored so far are printed above and, with --out, written there$",
     )
     done = pd.read_csv(table)
-    assert 2 <= len(done) < 60 and done["verdict"].eq("error").all()
+    assert 2 <= len(done) < BATCH and done["verdict"].eq("error").all()
 
 
 # ---- sdr prepare folder -----------------------------------------------------------------------
@@ -422,7 +425,7 @@ def case_prepare_two_faces_and_truncated_warn_on_screen(env: Env) -> None:
 
 
 def _prepare_signal_then_resume(env: Env, signum: int, code: int, word: str) -> None:
-    root = env.folder("raw", {f"real/v{i:02d}.mp4": env.media.noise for i in range(60)})
+    root = env.folder("raw", {f"real/v{i:03d}.mp4": env.media.noise for i in range(BATCH)})
     out = env.tmp / "out"
     progress = out / "progress" / "all.jsonl"
     with signal_when(lambda: count_lines(progress) >= 2, signum):
@@ -431,10 +434,10 @@ def _prepare_signal_then_resume(env: Env, signum: int, code: int, word: str) -> 
     check_ending(run, code, rf"^sdr prepare: {word}; {hint}$")
     assert no_temporary_files(out) == []
     done = count_lines(progress)
-    assert 2 <= done < 60
+    assert 2 <= done < BATCH
     again = env.prepare(root, out, "--set", "detect_every=1")
     check_ending(again, 3)
-    assert f"60 videos: {60 - done} processed, {done} already done, 60 failed" in again.out
+    assert f"{BATCH} videos: {BATCH - done} processed, {done} already done, {BATCH} failed" in again.out
 
 
 @case

@@ -9,7 +9,7 @@ from pathlib import Path
 COMMAND = "predict"
 HELP = "score a video (or every video in a folder) with a checkpoint: probability, verdict, timeline"
 
-INTERRUPTED_HINT = "the results of the videos scored so far are in --out"
+INTERRUPTED_HINT = "the videos scored so far are printed above and, with --out, written there"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

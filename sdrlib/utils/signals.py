@@ -61,6 +61,14 @@ def stop_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def stopping_on_sigterm() -> None:
+    """This process learned of a SIGTERM by another route (a worker stopped by the same job-wide
+    signal reported it): from now on its own SIGTERM is ignored, as after a first one. Only where
+    :func:`stop_on_sigterm` is active."""
+    if _in_main_thread() and signal.getsignal(signal.SIGTERM) is _terminate_once:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 @contextlib.contextmanager
 def signals_held(*signums: int, redeliver: bool = True) -> Iterator[None]:
     """Hold back ``signums`` within the block: their handlers run when it ends (or, with

@@ -23,7 +23,7 @@ import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from sdrlib.utils.signals import signals_held, worker_signals
+from sdrlib.utils.signals import Terminated, signals_held, stopping_on_sigterm, worker_signals
 
 Item = TypeVar("Item")
 
@@ -100,6 +100,8 @@ def run_in_workers(
                     item = next(queue, None)
                     if item is not None:
                         pending.add(pool.submit(fn, item, *args))
-        except BaseException:
+        except BaseException as err:
+            if isinstance(err, Terminated):
+                stopping_on_sigterm()
             _stop(pool)
             raise
