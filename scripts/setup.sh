@@ -8,11 +8,8 @@ cd "$(dirname "$0")/.."
 VENV="${VENV:-.venv}"
 PYTHON="${PYTHON:-$(command -v python3.11 || command -v python3)}"
 
-if [ ! -x "$VENV/bin/python" ]; then
-  echo "[setup] creating virtual environment at $VENV"
-  mkdir -p "$(dirname "$VENV")"
-  "$PYTHON" -m venv "$VENV"
-fi
+# A usable venv at $VENV, or a one-line error saying what is in the way (scripts/setup_venv.sh).
+VENV="$VENV" PYTHON="$PYTHON" bash scripts/setup_venv.sh
 PIP=("$VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off)
 
 # torch first, pinned to the builds that carry a working torchvision (a CUDA build that also

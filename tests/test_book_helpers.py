@@ -83,6 +83,28 @@ def test_setup_notebook_output_dir_relative_to_book_root(fake_book, tmp_path, mo
     assert book.setup_notebook(_params(OUTPUT_DIR=str(absolute)), "x").output_dir == absolute
 
 
+def test_pages_show_paths_relative_to_the_reproduction_folder(tmp_path, monkeypatch):
+    """What ``sdr reproduce`` renders: the kernel runs in the book copy ``<repro>/book``, and each
+    notebook writes to ``<repro>/outputs/<name>``; no page may show this machine's folders."""
+    from sdrlib.book.execute import _kernel_environment
+
+    repro = tmp_path / "runs" / "tiny"
+    copy = repro / "book"
+    copy.mkdir(parents=True)
+    (copy / "_config.yml").write_text("title: test\n")
+    (copy / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
+    monkeypatch.chdir(copy)
+    monkeypatch.delenv("SDR_REPRODUCTION_DIR", raising=False)
+    with _kernel_environment("tiny", repro):
+        ctx = book.setup_notebook(_params(OUTPUT_DIR=str(repro / "outputs" / "03_demo")), "03_demo")
+        shown = str(ctx)
+        video = book.display_path(repro / "outputs" / "03_demo" / "demo.mp4")
+    assert shown.endswith("outputs in outputs/03_demo") and str(tmp_path) not in shown
+    assert video == "outputs/03_demo/demo.mp4"
+    assert book.display_path(copy / "book" / "01_data.ipynb") == "book/01_data.ipynb"  # the book root
+    assert book.display_path("/somewhere/else/clip.mp4") == ".../clip.mp4"  # never absolute
+
+
 @pytest.mark.parametrize(
     ("namespace", "name", "message"),
     [

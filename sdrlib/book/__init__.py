@@ -8,7 +8,7 @@ executed copies.
 
 from sdrlib.book.display import interactive_or_static, is_static, show_markdown, show_source, show_table
 from sdrlib.book.execute import NotebookExecutionError
-from sdrlib.book.notebook import PROFILES, NotebookContext, setup_notebook, write_metrics
+from sdrlib.book.notebook import PROFILES, NotebookContext, display_path, setup_notebook, write_metrics
 from sdrlib.book.reproduce import ReproduceResult, reproduce
 from sdrlib.book.toc import TocDocument, find_book_root, toc_documents
 
@@ -18,6 +18,7 @@ __all__ = [
     "NotebookExecutionError",
     "ReproduceResult",
     "TocDocument",
+    "display_path",
     "find_book_root",
     "interactive_or_static",
     "is_static",

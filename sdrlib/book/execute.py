@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sdrlib.book.display import STATIC_KERNEL_ENV
-from sdrlib.book.notebook import PROFILE_ENV
+from sdrlib.book.notebook import PROFILE_ENV, REPRODUCTION_ENV
 from sdrlib.book.toc import TocDocument
 from sdrlib.utils import atomic_write_text
 
@@ -50,9 +50,11 @@ class NotebookExecutionError(RuntimeError):
 
 
 @contextlib.contextmanager
-def _kernel_environment(profile: str) -> Iterator[None]:
+def _kernel_environment(profile: str, reproduction_dir: Path | None = None) -> Iterator[None]:
     """Environment inherited by the kernels papermill starts; restored afterwards."""
     wanted = {PROFILE_ENV: profile, **STATIC_KERNEL_ENV}
+    if reproduction_dir is not None:
+        wanted[REPRODUCTION_ENV] = str(reproduction_dir)
     defaults = {"HF_HUB_OFFLINE": "1", "JUPYTER_PREFER_ENV_PATH": "1"}
     saved = {key: os.environ.get(key) for key in [*wanted, *defaults]}
     os.environ.update(wanted)
@@ -111,8 +113,12 @@ def execute_notebook(
     device: str,
     kernel: str,
     progress: bool,
+    reproduction_dir: Path | None = None,
 ) -> None:
     """Run ``doc`` of ``book_root`` into ``executed`` with the parameters of one reproduction.
+
+    ``reproduction_dir`` (``<out_root>/<profile>``) is what the pages show paths relative to
+    (:func:`sdrlib.book.notebook.display_path`).
 
     Raises:
         NotebookExecutionError: a cell failed, or the kernel could not run the notebook.
@@ -122,7 +128,7 @@ def execute_notebook(
 
     executed.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with _kernel_environment(profile), _local_kernel_config() as kernel_config:
+        with _kernel_environment(profile, reproduction_dir), _local_kernel_config() as kernel_config:
             papermill.execute_notebook(
                 str(book_root / doc.path),
                 str(executed),

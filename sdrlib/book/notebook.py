@@ -10,6 +10,9 @@ the figure style and seeds the generators. The rules (see ``book/README.md``):
 - output folder: ``OUTPUT_DIR`` when given (relative paths are taken from the book root); else
   ``<book root>/runs/<profile>/notebooks/<notebook>``. ``sdr reproduce`` passes
   ``runs/<profile>/outputs/<notebook>``.
+- paths shown on a page (:func:`display_path`, ``print(ctx)``) are relative to the reproduction
+  folder (``$SDR_REPRODUCTION_DIR``, set by ``sdr reproduce``) or to the book root, never absolute:
+  the rendered book must not carry the folders of the machine that built it.
 
 Each notebook ends with :func:`write_metrics`, which ``sdr reproduce`` collects.
 """
@@ -32,6 +35,7 @@ from sdrlib.utils import atomic_write_json, resolve_device, seed_everything
 PROFILES = ("smoke", "tiny", "synth-gpu", "paper")
 DEFAULT_PROFILE = "smoke"
 PROFILE_ENV = "SDR_PROFILE"
+REPRODUCTION_ENV = "SDR_REPRODUCTION_DIR"
 REQUIRED_PARAMETERS = ("PROFILE", "DEVICE", "OUTPUT_DIR")
 METRICS_FILE = "metrics.json"
 
@@ -78,11 +82,28 @@ class NotebookContext:
         return self.output_dir / "tables"
 
     def __str__(self) -> str:
-        try:
-            shown = self.output_dir.relative_to(find_book_root()).as_posix()
-        except (FileNotFoundError, ValueError):
-            shown = self.output_dir.as_posix()
+        shown = display_path(self.output_dir)
         return f"notebook {self.name}: profile {self.profile!r} on {self.device}, outputs in {shown}"
+
+
+def display_path(path: str | Path) -> str:
+    """``path`` as a page of the book shows it: relative to the reproduction folder of
+    ``sdr reproduce`` (``$SDR_REPRODUCTION_DIR``) or to the book root, else ``.../<name>``.
+
+    Never absolute, so that the rendered book does not show the folders of the machine it was built on.
+    """
+    path = Path(path).expanduser().resolve()
+    bases = [os.environ.get(REPRODUCTION_ENV, "").strip()]
+    try:
+        bases.append(str(find_book_root()))
+    except FileNotFoundError:
+        pass
+    for base in filter(None, bases):
+        try:
+            return path.relative_to(Path(base).expanduser().resolve()).as_posix() or "."
+        except ValueError:
+            continue
+    return f".../{path.name}"
 
 
 def resolve_profile(profile: str) -> str:

@@ -213,7 +213,7 @@ def reproduce(
         shutil.rmtree(output_dir, ignore_errors=True)
         tick = time.perf_counter()
         try:
-            execute_notebook(book_root, doc, executed, output_dir, profile, device, kernel, progress)
+            execute_notebook(book_root, doc, executed, output_dir, profile, device, kernel, progress, out_dir)
         except NotebookExecutionError as err:
             run.status, run.error = "failed", str(err)
             run.wall_s = round(time.perf_counter() - tick, 3)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 COMMAND = "predict"
 HELP = "score a video (or every video in a folder) with a checkpoint: probability, verdict, timeline"
 
-EXIT_SOME_FAILED = 3
+INTERRUPTED_HINT = "the videos scored so far are printed above and, with --out, written there"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,26 +54,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace) -> int:
-    import pandas as pd
+def _stems(videos: list[Path], root: Path) -> dict[Path, str]:
+    """The name of each video's ``.json``/``.png``: its stem, or for a folder its path below it."""
+    if root.is_file():
+        return {video: video.stem for video in videos}
+    return {video: video.relative_to(root).with_suffix("").as_posix().replace("/", "__") for video in videos}
 
-    from sdrlib.cli import CLIError
+
+def run(args: argparse.Namespace) -> int:
+    from sdrlib.cli import EXIT_SOME_FAILED, CLIError
+    from sdrlib.cli._report import report_skipped
     from sdrlib.config import apply_overrides, from_dict
     from sdrlib.data.faces import FacePipelineConfig
     from sdrlib.data.video.errors import InputError
-    from sdrlib.data.video.files import list_videos
+    from sdrlib.data.video.files import list_videos, scan_videos
     from sdrlib.engine.checkpoint import load_checkpoint
-    from sdrlib.predict.plots import plot_timeline
+    from sdrlib.predict.outputs import PredictionWriter
     from sdrlib.predict.scoring import predict_video
-    from sdrlib.utils import atomic_write_json, atomic_write_text, resolve_device
+    from sdrlib.utils import resolve_device
 
     if args.plot and args.out is None:
         raise CLIError("--plot needs --out (the folder where the PNG timelines go)")
     if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
         raise CLIError(f"--threshold is a probability in [0, 1], got {args.threshold}")
-    videos = list_videos(args.path)
+    single = not args.path.is_dir()
+    if single:
+        if args.path.is_symlink() and not args.path.exists():
+            raise CLIError(f"{args.path}: broken symbolic link (to {args.path.readlink()})")
+        videos = list_videos(args.path)
+    else:
+        videos, skipped = scan_videos(args.path)
+        report_skipped(skipped, args.path)
     if not videos:
         raise CLIError(f"no video files under {args.path}")
+    writer = PredictionWriter(args.out, _stems(videos, args.path), args.plot) if args.out else None
     device = resolve_device(args.device)
     model, meta = load_checkpoint(args.checkpoint, device)
     source = threshold_source(meta, args.threshold)
@@ -91,16 +105,19 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     face_config = from_dict(FacePipelineConfig, apply_overrides(base, args.overrides))
-    rows, failures = [], 0
+    failures = 0
     for video in videos:
         try:
             prediction = predict_video(
                 video, model, meta, device, face_config, args.batch_size, protocol=args.protocol
             )
         except (InputError, OSError) as err:
+            if writer is not None:
+                writer.add_error(video, err)
+            if single:
+                raise
             failures += 1
-            print(f"{video}: error: {type(err).__name__}: {err}", file=sys.stderr)
-            rows.append({"video": str(video), "track": "", "prob": "", "verdict": "error", "error": str(err)})
+            print(f"{video}: error: {type(err).__name__}: {' '.join(str(err).split())}", file=sys.stderr)
             continue
         prediction.checkpoint = str(args.checkpoint)
         for track in prediction.tracks:
@@ -110,37 +127,11 @@ def run(args: argparse.Namespace) -> int:
                 f"{video}: track {track.track_id}: p(fake) = {track.prob:.4f} -> {track.verdict} "
                 f"({decision}{track.n_clips} clips, {prediction.runtime_s:.1f} s){note}"
             )
-            rows.append(
-                {
-                    "video": str(video),
-                    "track": track.track_id,
-                    "prob": track.prob,
-                    "verdict": track.verdict,
-                    "threshold": track.threshold,
-                    "threshold_source": source,
-                    "n_clips": track.n_clips,
-                    "n_frames": track.n_frames,
-                    "runtime_s": prediction.runtime_s,
-                    "error": "",
-                }
-            )
-        if args.out is not None:
-            stem = (
-                video.stem
-                if len(videos) == 1
-                else video.relative_to(args.path).with_suffix("").as_posix().replace("/", "__")
-            )
-            atomic_write_json(args.out / f"{stem}.json", prediction.to_json())
-            if args.plot:
-                import matplotlib.pyplot as plt
-
-                fig = plot_timeline(prediction)
-                fig.savefig(args.out / f"{stem}.png", dpi=120)
-                plt.close(fig)
-    if args.out is not None:
-        atomic_write_text(args.out / "predictions.csv", pd.DataFrame(rows).to_csv(index=False))
+        if writer is not None:
+            writer.add(video, prediction, source)
     if failures:
-        print(f"{failures} of {len(videos)} video(s) failed", file=sys.stderr)
+        where = f"; every video has a row in {writer.table}" if writer is not None else ""
+        print(f"{failures} of {len(videos)} videos failed{where}", file=sys.stderr)
         return EXIT_SOME_FAILED
     return 0
 

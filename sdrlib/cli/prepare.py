@@ -10,21 +10,26 @@
 Every dataset command accepts ``--workers N`` (processes), ``--shard i/n`` (this process's share,
 0-based, for cluster array jobs), ``--limit N``, ``--retry-failed``, ``--splits``, ``--format``,
 ``--device``, ``--set key=value`` (face pipeline options) and ``--dry-run`` (list and count only).
-Exit status: 0 all videos prepared, 3 some failed (listed in ``failures.csv``), 2 a usage error.
+Exit status (``sdr --help``): 0 all videos prepared, 3 some failed (each named on the screen and
+listed in ``failures.csv``), 2 a usage error, 1 an output could not be written (disk full), 130/143
+stopped by Ctrl-C/SIGTERM. Whatever stopped it, the videos finished so far are kept and running the
+same command again resumes.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from collections import Counter
 from typing import Any
 
-from sdrlib.cli import CLIError
+from sdrlib.cli import EXIT_SOME_FAILED, CLIError
 
 COMMAND = "prepare"
 HELP = "prepare FF++ / Celeb-DF-v2 / DFDC / a folder / a DeepfakeBench JSON as a dataset of face tracks"
 DATASETS = ("ffpp", "celebdf", "dfdc", "folder", "deepfakebench")
+INTERRUPTED_HINT = "the videos finished so far are kept; run the same command again to resume"
 
 
 def _common(parser: argparse.ArgumentParser, root_help: str) -> None:
@@ -96,7 +101,7 @@ def _list(args: argparse.Namespace) -> tuple[list, dict[str, Any], list[str]]:
     if args.dataset == "dfdc":
         return dp.list_dfdc(args.root, args.subset), {"dataset": "dfdc"}, []
     if args.dataset == "folder":
-        return dp.list_folder(args.root, args.domain, args.split), {"dataset": "folder"}, []
+        return _list_folder(args), {"dataset": "folder"}, []
     items, report = dp.list_deepfakebench(args.json, args.root, args.compression)
     settings = {
         "dataset": "deepfakebench",
@@ -105,6 +110,21 @@ def _list(args: argparse.Namespace) -> tuple[list, dict[str, Any], list[str]]:
         "fps": args.fps,
     }
     return items, settings, report.warnings()
+
+
+def _list_folder(args: argparse.Namespace) -> list:
+    """The folder's labelled videos; the files passed over are named on the screen, with the reason."""
+    from pathlib import Path
+
+    from sdrlib.cli._report import report_skipped
+    from sdrlib.data import prepare as dp
+
+    root, out = Path(args.root), Path(args.out)
+    listing = dp.scan_folder(root, args.domain, args.split, exclude=[out])
+    if root.resolve() in out.resolve().parents:
+        print(f"--out {out} is inside --root: its files are never taken as videos", file=sys.stderr)
+    report_skipped(listing.skipped, root)
+    return listing.items
 
 
 def _counts(items: list) -> str:
@@ -176,5 +196,15 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as err:
         raise CLIError(str(err)) from err
+    except OSError as err:
+        if isinstance(err, FileNotFoundError | NotADirectoryError | FileExistsError):
+            raise
+        from sdrlib.cli import error_message
+        from sdrlib.data.video.errors import OutputError
+
+        raise OutputError(
+            f"{error_message(err)}; the videos finished so far are kept: make room and run the same "
+            "command again to resume"
+        ) from err
     print(summary.describe())
-    return summary.exit_code
+    return EXIT_SOME_FAILED if summary.failed else 0

@@ -35,7 +35,13 @@ def _check_suffix(path: Path) -> str:
 
 
 def _open_npy(path: Path) -> np.ndarray:
-    array = np.load(path, mmap_mode="r", allow_pickle=False)
+    try:
+        array = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (ValueError, EOFError) as err:  # numpy names neither the file nor the cause
+        size = path.stat().st_size
+        raise ValueError(
+            f"{path}: damaged .npy track ({size} bytes, truncated or not a .npy file: {err}); prepare it again"
+        ) from err
     if array.dtype != np.uint8 or array.ndim != 4 or array.shape[-1] != 3:
         raise ValueError(f"{path}: a .npy track must be uint8 (T, H, W, 3), got {array.dtype} {array.shape}")
     return array
@@ -62,7 +68,7 @@ def read_track(path: str | Path, start: int = 0, count: int | None = None) -> np
 
     Raises:
         ValueError: a negative ``start``, ``count < 1``, a ``start`` past the end, or a ``.npy``
-            file that is not uint8 ``(T, H, W, 3)``.
+            file that is damaged (the message names it) or not uint8 ``(T, H, W, 3)``.
     """
     path = Path(path)
     suffix = _check_suffix(path)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 from torch import nn
@@ -29,6 +30,10 @@ from sdrlib.utils import atomic_write_bytes, atomic_write_json
 from sdrlib.utils.io import atomic_open
 
 FORMAT = "sdr-checkpoint/1"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be used (damaged file, weights of another model); one-line message."""
 
 
 @dataclass
@@ -54,8 +59,9 @@ class CheckpointMeta:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CheckpointMeta:
-        if data.get("format") != FORMAT:
-            raise ValueError(f"not an sdr checkpoint (format {data.get('format')!r}, expected {FORMAT!r})")
+        found = data.get("format") if isinstance(data, dict) else f"a JSON {type(data).__name__}"
+        if found != FORMAT:
+            raise ValueError(f"not an sdr checkpoint (format {found!r}, expected {FORMAT!r})")
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in data.items() if k in known})
 
@@ -109,17 +115,59 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> tup
     Returns:
         ``(model, meta)``; ``meta.threshold`` is the validation threshold, ``meta.clip_len`` the
         clip length the model was trained on.
-    """
 
+    Raises:
+        FileNotFoundError: no checkpoint at ``path``.
+        CheckpointError: a damaged JSON or weights file, or weights that do not fit the model the
+            JSON describes (the message is one line naming the file).
+    """
     json_path = resolve_checkpoint(path)
     try:
         meta = CheckpointMeta.from_json(json.loads(json_path.read_text()))
     except json.JSONDecodeError as err:
-        raise ValueError(f"{json_path}: corrupt checkpoint metadata ({err})") from err
-    model = create_model(meta.model_name, **meta.model_options)
-    state = load_safetensors_bytes(json_path.with_suffix(".safetensors").read_bytes())
+        raise CheckpointError(f"{json_path}: corrupt checkpoint metadata ({err})") from err
+    except (ValueError, TypeError) as err:
+        raise CheckpointError(f"{json_path}: {' '.join(str(err).split())}") from err
+    try:
+        model = create_model(meta.model_name, **meta.model_options)
+    except (KeyError, ValueError, TypeError) as err:
+        message = err.args[0] if isinstance(err, KeyError) and err.args else err
+        raise CheckpointError(f"{json_path}: cannot build its model ({message})") from err
+    weights = json_path.with_suffix(".safetensors")
+    try:
+        state = load_safetensors_bytes(weights.read_bytes())
+    except SafetensorError as err:
+        raise CheckpointError(
+            f"{weights}: damaged weights file ({' '.join(str(err).split())}, {weights.stat().st_size} bytes); "
+            "copy or train it again"
+        ) from err
+    mismatch = weights_mismatch(model.state_dict(), state)
+    if mismatch:
+        raise CheckpointError(
+            f"{weights}: not the weights of model {meta.model_name} as {json_path.name} describes it ({mismatch})"
+        )
     model.load_state_dict(state, strict=True)
     return model.to(device).to_channels_last().eval(), meta
+
+
+def weights_mismatch(expected: dict[str, torch.Tensor], found: dict[str, torch.Tensor]) -> str:
+    """Empty if ``found`` fits ``expected`` (same names and shapes), else what differs, in one line."""
+    missing = sorted(set(expected) - set(found))
+    unexpected = sorted(set(found) - set(expected))
+    shapes = sorted(
+        k for k in set(expected) & set(found) if tuple(expected[k].shape) != tuple(found[k].shape)
+    )
+    parts = []
+    if missing:
+        parts.append(f"{len(missing)} missing, e.g. {missing[0]}")
+    if unexpected:
+        parts.append(f"{len(unexpected)} unexpected, e.g. {unexpected[0]}")
+    if shapes:
+        key = shapes[0]
+        parts.append(
+            f"{len(shapes)} of another shape, e.g. {key} {tuple(found[key].shape)} instead of {tuple(expected[key].shape)}"
+        )
+    return "; ".join(parts) + (f" of {len(expected)} tensors" if parts else "")
 
 
 def save_resume_state(path: str | Path, state: dict[str, Any]) -> None:

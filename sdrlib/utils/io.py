@@ -2,7 +2,9 @@
 
 Every writer puts the bytes in a temporary file in the destination folder, flushes and fsyncs it,
 then renames it over the destination (``os.replace`` is atomic on POSIX and Windows). On any error
-the temporary file is removed and the destination is untouched.
+(Ctrl-C and SIGTERM included) the temporary file is removed and the destination is untouched; only
+a process killed outright (SIGKILL) leaves its hidden ``.<name>.*.tmp`` file, for the next run to
+remove. Logs that grow one record at a time use :func:`append_durably` instead.
 """
 
 from __future__ import annotations
@@ -66,3 +68,29 @@ def atomic_write_json(path: str | Path, obj: Any, indent: int = 2) -> Path:
         return str(value)
 
     return atomic_write_text(path, json.dumps(obj, indent=indent, default=default, sort_keys=False) + "\n")
+
+
+def append_durably(path: str | Path, data: bytes) -> None:
+    """Append ``data`` to ``path`` (created if needed) and fsync it.
+
+    If the bytes cannot all be written (a full disk, a signal), or not synced to the disk, the file
+    is cut back to its size before the call, so it always ends with a whole record: never half a
+    CSV row or half a JSON line.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        size = os.fstat(fd).st_size
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[os.write(fd, view) :]
+        except BaseException:  # Ctrl-C or SIGTERM included: never half a record
+            os.ftruncate(fd, size)
+            raise
+        try:
+            os.fsync(fd)
+        except OSError:  # the disk could not keep it
+            os.ftruncate(fd, size)
+            raise
+    finally:
+        os.close(fd)

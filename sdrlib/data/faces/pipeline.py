@@ -251,7 +251,8 @@ def _select_tracks(
         main = ranked[0]
         warnings.append(
             f"{len(ranked)} face tracks found; kept the largest (track {main.track_id}: {len(main)} frames, "
-            f"face {main.mean_face_size:.0f} px); set all_tracks to keep them all"
+            f"face {main.mean_face_size:.0f} px); keep them all with sdr predict --all-tracks "
+            "or sdr prepare --set all_tracks=true"
         )
         ranked = [main]
     return ranked, warnings

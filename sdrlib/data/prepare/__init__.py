@@ -14,13 +14,14 @@ from sdrlib.data.prepare.deepfakebench import ImportReport, list_deepfakebench
 from sdrlib.data.prepare.dfdc import list_dfdc
 from sdrlib.data.prepare.extractors import FaceTrackExtractor, FrameListExtractor
 from sdrlib.data.prepare.ffpp import list_ffpp
-from sdrlib.data.prepare.folder import list_folder
+from sdrlib.data.prepare.folder import FolderListing, list_folder, scan_folder
 from sdrlib.data.prepare.items import VideoItem, track_relpath
 from sdrlib.data.prepare.records import Shard, load_progress, merge_shards
 from sdrlib.data.prepare.runner import PrepareSummary, prepare
 
 __all__ = [
     "FaceTrackExtractor",
+    "FolderListing",
     "FrameListExtractor",
     "ImportReport",
     "PrepareSummary",
@@ -37,5 +38,6 @@ __all__ = [
     "load_progress",
     "merge_shards",
     "prepare",
+    "scan_folder",
     "track_relpath",
 ]

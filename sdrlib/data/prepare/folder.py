@@ -10,18 +10,25 @@ Labels, first source found wins:
 A folder without labels is refused: every manifest row needs a 0/1 label for training and AUC.
 To score unlabelled videos, run the detector on them directly instead of preparing a dataset.
 Ids are ``<domain>/<relative path without extension>``.
+
+:func:`scan_folder` also returns every file it did not take, with the reason (not a video, a broken
+link, a video outside ``real/`` and ``fake/`` or not listed in the CSV), for the CLI to show; the
+folders in ``exclude`` (the run's own output, when it lies inside the folder) are never looked at,
+so a re-run never takes its own tracks for new videos.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import logging
 import re
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
 from sdrlib.data.domains import REAL_METHOD
 from sdrlib.data.prepare.items import SPLITS, VideoItem, check_unique
-from sdrlib.data.video.files import scan_videos
+from sdrlib.data.video.files import SkippedFile, scan_videos
 
 log = logging.getLogger(__name__)
 
@@ -62,36 +69,62 @@ def _from_csv(root: Path, csv_path: Path, default_split: str) -> list[tuple[Path
     return out
 
 
-def _from_folder_names(root: Path, split: str) -> list[tuple[Path, int, str]]:
-    out = []
-    for path in scan_videos(root)[0]:
+def _from_folder_names(
+    root: Path, split: str, videos: list[Path]
+) -> tuple[list[tuple[Path, int, str]], list[SkippedFile]]:
+    out, skipped = [], []
+    for path in videos:
         names = [part.lower() for part in path.relative_to(root).parts[:-1]]
         marks = [name for name in names if name in {"real", "fake"}]
         if marks:
             out.append((path, _LABEL_WORDS[marks[-1]], split))
-    return out
+        else:
+            skipped.append(SkippedFile(path, "not below a folder named real/ or fake/ (no label)"))
+    return out, skipped
 
 
-def list_folder(root: str | Path, domain: str | None = None, split: str = "test") -> list[VideoItem]:
-    """List the labelled videos of a folder (see the module docstring for where labels come from).
+@dataclasses.dataclass(frozen=True)
+class FolderListing:
+    """What :func:`scan_folder` found: the labelled videos, and the files it did not take."""
+
+    items: list[VideoItem]
+    skipped: list[SkippedFile]
+
+
+def scan_folder(
+    root: str | Path, domain: str | None = None, split: str = "test", exclude: Sequence[str | Path] = ()
+) -> FolderListing:
+    """List the labelled videos of a folder (see the module docstring), and the files passed over.
 
     Args:
         root: the folder.
         domain: domain of every row; default derived from the folder name.
         split: split of rows that do not name one.
+        exclude: folders below ``root`` whose files are never taken (the run's output folder).
 
     Raises:
-        FileNotFoundError: ``root`` is not a folder.
+        FileNotFoundError: ``root`` does not exist.
+        NotADirectoryError: ``root`` is a file.
         ValueError: no labels can be found, or a label/split is not valid.
     """
     root = Path(root)
+    if root.exists() and not root.is_dir():
+        raise NotADirectoryError(f"--root {root} is a file, not a folder of videos")
     if not root.is_dir():
         raise FileNotFoundError(f"folder not found: {root}")
     if split not in SPLITS:
         raise ValueError(f"split must be one of {list(SPLITS)}, got {split!r}")
     domain = domain or default_domain(root)
+    videos, skipped = scan_videos(root, exclude=exclude)
     label_file = next((root / name for name in LABEL_FILES if (root / name).is_file()), None)
-    entries = _from_csv(root, label_file, split) if label_file else _from_folder_names(root, split)
+    if label_file:
+        entries = _from_csv(root, label_file, split)
+        listed = {path for path, _, _ in entries}
+        reason = f"not listed in {label_file.name}"
+        skipped = [SkippedFile(path, reason) for path in videos if path not in listed]
+    else:
+        entries, unlabelled = _from_folder_names(root, split, videos)
+        skipped = sorted([*skipped, *unlabelled], key=lambda entry: entry.path)
     if not entries:
         raise ValueError(
             f"no labelled videos in {root}: add a labels.csv (columns path,label with label real/fake) "
@@ -111,4 +144,11 @@ def list_folder(root: str | Path, domain: str | None = None, split: str = "test"
                 method="fake" if label else REAL_METHOD,
             )
         )
-    return sorted(check_unique(items), key=lambda item: item.video_id)
+    return FolderListing(sorted(check_unique(items), key=lambda item: item.video_id), skipped)
+
+
+def list_folder(
+    root: str | Path, domain: str | None = None, split: str = "test", exclude: Sequence[str | Path] = ()
+) -> list[VideoItem]:
+    """The labelled videos of a folder: :func:`scan_folder` without the files passed over."""
+    return scan_folder(root, domain, split, exclude).items

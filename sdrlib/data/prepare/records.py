@@ -24,6 +24,7 @@ from sdrlib.utils.io import atomic_open, atomic_write_json
 SETTINGS_FILE = "prepare.json"
 PROGRESS_DIR = "progress"
 SHARDS_DIR = "shards"
+FAILURES_NAME = "failures.csv"
 FAILURE_COLUMNS = ("video_id", "source", "error_type", "message")
 
 
@@ -120,7 +121,7 @@ def write_outputs(
     final = [records[vid] for vid in video_ids if vid in records]
     rows = [row for record in final if record["status"] == "done" for row in record["rows"]]
     rows.sort(key=lambda row: (row["video_id"], row["track"]))
-    write_failures(out_dir / "failures.csv", [record for record in final if record["status"] == "failed"])
+    write_failures(out_dir / FAILURES_NAME, [record for record in final if record["status"] == "failed"])
     if not rows:
         (out_dir / MANIFEST_NAME).unlink(missing_ok=True)
         return None, 0

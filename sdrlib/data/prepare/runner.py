@@ -12,9 +12,15 @@ benchmark:
   exist, and every recorded failure unless ``retry_failed``; a crash loses at most the videos in
   flight.
 * **Failures don't stop the run.** A video that cannot be used (an ``InputError``: unreadable, no
-  face...) is recorded with its error type and message, listed in ``failures.csv`` and counted in
-  the exit status. Errors writing the output (``OSError``: disk full) do stop it.
-* **Parallel** over ``workers`` processes (started clean, so CUDA and OpenMP are safe in them), and
+  face...) is recorded with its error type and message, logged (with each track's warnings: a
+  truncated file, several faces, padding) and listed in ``failures.csv``. Errors writing the
+  output (``OSError``: disk full) do stop it, as they would fail every later video too; the videos
+  recorded so far stay done.
+* **Stops cleanly.** Ctrl-C or SIGTERM (:mod:`sdrlib.utils.signals`) stop the run between two
+  writes: the video in flight leaves no track and no temporary file. A run killed outright
+  (SIGKILL) leaves hidden ``.*.tmp`` files; the next run removes those of every video it redoes.
+* **Parallel** over ``workers`` processes (:mod:`.pool`: started clean, so CUDA and OpenMP are safe
+  in them, and stopped clean), and
   **shardable**: shard ``i/n`` takes every n-th video of the sorted list (several shards may run
   at once on one directory, e.g. a cluster array job) and records its end in
   ``shards/shard-i-of-n.json``; the shard that ends last writes ``manifest.csv`` for all of them
@@ -26,13 +32,11 @@ benchmark:
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import contextlib
 import dataclasses
+import glob
 import json
 import logging
-import multiprocessing
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -41,10 +45,15 @@ from typing import Any, Protocol
 
 import numpy as np
 from tqdm.auto import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
+from sdrlib.data.manifest import MANIFEST_NAME
 from sdrlib.data.prepare.items import VideoItem, check_unique, track_relpath
+from sdrlib.data.prepare.pool import run_in_workers
 from sdrlib.data.prepare.records import (
+    FAILURES_NAME,
     PROGRESS_DIR,
+    SETTINGS_FILE,
     SHARDS_DIR,
     Shard,
     check_settings,
@@ -55,12 +64,11 @@ from sdrlib.data.prepare.records import (
 )
 from sdrlib.data.tracks import alignment_windows
 from sdrlib.data.video.errors import InputError
-from sdrlib.utils.io import atomic_write_json
+from sdrlib.utils.io import append_durably, atomic_write_json
 
 log = logging.getLogger(__name__)
 
 TRACK_FORMATS = ("mp4", "npy")
-EXIT_SOME_FAILED = 3
 
 
 class TrackLike(Protocol):
@@ -77,10 +85,11 @@ TrackWriter = Callable[[Path, TrackLike], Any]
 
 @dataclasses.dataclass
 class PrepareSummary:
-    """What a run did. ``exit_code`` is 0 when every selected video has tracks, 3 otherwise.
+    """What a run did.
 
     ``manifest`` is the ``manifest.csv`` written (None for a shard while other shards are still
-    running, or when no video has a track).
+    running, or when no video has a track); ``failures`` is ``failures.csv``, which lists every
+    failed video of the selection (of this run and of earlier ones).
     """
 
     selected: int
@@ -90,29 +99,35 @@ class PrepareSummary:
     tracks: int
     manifest: Path | None = None
     failures_by_type: dict[str, int] = dataclasses.field(default_factory=dict)
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_SOME_FAILED if self.failed else 0
+    failures: Path | None = None
 
     def describe(self) -> str:
         """One line for the console."""
         kinds = ", ".join(f"{k}: {v}" for k, v in sorted(self.failures_by_type.items()))
         where = f"manifest {self.manifest}" if self.manifest else "no manifest yet"
+        listed = f", listed in {self.failures}" if self.failed and self.failures else ""
         return (
             f"{self.selected} videos: {self.processed} processed, {self.skipped} already done, "
-            f"{self.failed} failed{f' ({kinds})' if kinds else ''}; {self.tracks} tracks; {where}"
+            f"{self.failed} failed{f' ({kinds}{listed})' if kinds else ''}; {self.tracks} tracks; {where}"
         )
 
 
 def _remove_stale_tracks(out_dir: Path, item: VideoItem, ext: str) -> None:
-    """Delete tracks (and their ``.json`` side files) that an interrupted or earlier attempt left,
-    so that a redone video never mixes two attempts."""
+    """Delete the tracks (and ``.json`` side files) that an interrupted or earlier attempt left, and
+    the hidden temporary files of a writer killed outright, so a redone video never mixes attempts."""
     first = out_dir / track_relpath(item.video_id, 0, ext)
-    stem = first.name[: -len(f".t0.{ext}")]
-    for pattern in (f"{stem}.t*.{ext}", f"{stem}.t*.{ext}.json"):
+    stem = glob.escape(first.name[: -len(f".t0.{ext}")])
+    for pattern in (f"{stem}.t*.{ext}", f"{stem}.t*.{ext}.json", f".{stem}.t*.{ext}.*.tmp"):
         for path in first.parent.glob(pattern):
-            path.unlink()
+            path.unlink(missing_ok=True)
+
+
+def _remove_stale_outputs(out_dir: Path, names: list[str]) -> None:
+    """Temporary files of the run's own outputs (``manifest.csv``...) that a killed run left."""
+    for name in names:
+        folder, base = (out_dir / name).parent, glob.escape((out_dir / name).name)
+        for path in folder.glob(f".{base}.*.tmp"):
+            path.unlink(missing_ok=True)
 
 
 def align_len_of(track: TrackLike) -> int | None:
@@ -144,6 +159,8 @@ def _row(item: VideoItem, track: TrackLike, path: str) -> dict[str, Any]:
         "fps": float(track.fps),
         "source": item.source_rel,
         "align_len": align_len_of(track),
+        # a track shorter than a clip is mirror-padded to clip length: frames counts the padded track
+        "padded": int(bool(getattr(track, "padded", False))),
     }
 
 
@@ -189,34 +206,12 @@ def process_video(
         record.update(
             status="failed", rows=[], error_type=type(err).__name__, message=" ".join(str(err).split())
         )
+    except BaseException:  # Ctrl-C, SIGTERM: the video is redone by the next run, from scratch
+        _remove_stale_tracks(out_dir, item, ext)
+        raise
     record["seconds"] = round(time.perf_counter() - start, 3)
     record["time"] = time.time()
     return record
-
-
-def _limit_threads(threads: int) -> None:
-    """Worker initializer: split the machine's cores between the workers instead of oversubscribing."""
-    import torch
-
-    torch.set_num_threads(threads)
-    with contextlib.suppress(ImportError):
-        import cv2
-
-        cv2.setNumThreads(threads)
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """Worker processes that start clean: forked from a fresh server process where POSIX allows.
-
-    Forking this process instead could hang or break the workers once it has used OpenMP threads
-    or CUDA (a notebook that ran a model); ``spawn`` is as safe but imports the library in every
-    worker. The server imports this module once, and every worker is forked from it.
-    """
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
-        return context
-    return multiprocessing.get_context("spawn")
 
 
 def _run(
@@ -231,25 +226,21 @@ def _run(
         for item in todo:
             yield process_video(item, out_dir, extractor, writer, ext)
         return
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    context = _context()
-    with cf.ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_limit_threads, initargs=(threads,)
-    ) as pool:
-        pending: set[cf.Future] = set()
-        queue = iter(todo)
-        # A bounded window keeps a 100k-video list from becoming 100k pickled futures at once.
-        for item in queue:
-            pending.add(pool.submit(process_video, item, out_dir, extractor, writer, ext))
-            if len(pending) >= 2 * workers:
-                break
-        while pending:
-            finished, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-            for future in finished:
-                yield future.result()
-                item = next(queue, None)
-                if item is not None:
-                    pending.add(pool.submit(process_video, item, out_dir, extractor, writer, ext))
+    yield from run_in_workers(process_video, todo, (out_dir, extractor, writer, ext), workers, [__name__])
+
+
+def _log_record(record: dict[str, Any]) -> None:
+    """What the screen shows of one video: its failure, or the warnings of its tracks."""
+    if record["status"] == "failed":
+        log.warning(
+            "%s: %s: %s (listed in %s)",
+            record["source"],
+            record["error_type"],
+            record["message"],
+            FAILURES_NAME,
+        )
+    for warning in dict.fromkeys(record.get("warnings", ())):
+        log.warning("%s: %s", record["source"], warning)
 
 
 def _default_writer() -> TrackWriter:
@@ -291,7 +282,12 @@ def prepare(
         progress: show a tqdm bar.
 
     Returns:
-        A :class:`PrepareSummary`; its ``exit_code`` is 3 if any selected video failed.
+        A :class:`PrepareSummary` (``failed``: how many selected videos have no track).
+
+    Raises:
+        NotADirectoryError: ``out_dir`` is a file.
+        ValueError: bad options, or ``out_dir`` was prepared with other settings.
+        OSError: an output could not be written (disk full); the videos recorded so far stay done.
     """
     if track_format not in TRACK_FORMATS:
         raise ValueError(f"track format must be one of {TRACK_FORMATS}, got {track_format!r}")
@@ -300,7 +296,13 @@ def prepare(
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be >= 1, got {limit}")
     out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise NotADirectoryError(f"--out {out_dir} is a file, not a dataset folder")
     out_dir.mkdir(parents=True, exist_ok=True)
+    tag = shard.tag if shard is not None else "all"
+    # shards running at once share the directory's top-level files: each cleans only its own
+    own = [f"{SHARDS_DIR}/{tag}.json"] if shard else [SETTINGS_FILE, MANIFEST_NAME, FAILURES_NAME]
+    _remove_stale_outputs(out_dir, own)
     check_settings(out_dir, {**settings, "track_format": track_format})
     writer = writer or _default_writer()
 
@@ -311,23 +313,23 @@ def prepare(
         selected = selected[:limit]
     records = load_progress(out_dir)
     todo = [item for item in selected if not is_finished(records.get(item.video_id), out_dir, retry_failed)]
-    tag = shard.tag if shard is not None else "all"
     if len(todo) < len(selected):
         log.info("%d of %d videos already done, skipped", len(selected) - len(todo), len(selected))
 
     progress_path = out_dir / PROGRESS_DIR / f"{tag}.jsonl"
     progress_path.parent.mkdir(parents=True, exist_ok=True)
-    with progress_path.open("a", encoding="utf-8") as log_file:
-        bar = tqdm(total=len(todo), desc=f"prepare {tag}", unit="video", disable=not progress)
-        for record in _run(todo, out_dir, extractor, writer, track_format, workers):
-            log_file.write(json.dumps(record) + "\n")
-            log_file.flush()
-            os.fsync(log_file.fileno())
+    with (
+        contextlib.closing(_run(todo, out_dir, extractor, writer, track_format, workers)) as results,
+        tqdm(total=len(todo), desc=f"prepare {tag}", unit="video", disable=not progress) as bar,
+        logging_redirect_tqdm(),
+    ):
+        for record in results:
+            # one durable line per video; a line that cannot be written whole is cut off again, so
+            # the video counts as not done (a full disk leaves no record of a video without tracks)
+            append_durably(progress_path, (json.dumps(record) + "\n").encode("utf-8"))
             records[record["video_id"]] = record
             bar.update(1)
-            if record["status"] == "failed":
-                bar.set_postfix_str(f"last failure: {record['error_type']}", refresh=False)
-        bar.close()
+            _log_record(record)
 
     final = [records[item.video_id] for item in selected]
     failed = [record for record in final if record["status"] == "failed"]
@@ -338,6 +340,7 @@ def prepare(
         failed=len(failed),
         tracks=sum(len(record["rows"]) for record in final if record["status"] == "done"),
         failures_by_type=dict(Counter(record["error_type"] for record in failed)),
+        failures=out_dir / FAILURES_NAME,
     )
     if shard is None:
         summary.manifest, _ = write_outputs(out_dir, [item.video_id for item in selected], records)
@@ -351,5 +354,3 @@ def prepare(
         ):
             summary.manifest = merge_shards(out_dir, shard.count)
     return summary
-
-
