@@ -75,11 +75,14 @@ def predict_clips(
     """Score every clip of an eval-mode :class:`sdrlib.data.ClipDataset`.
 
     Returns:
-        One row per clip: ``video_id``, ``label``, ``domain``, ``start``, ``prob``, ``logit``.
+        One row per clip: ``video_id``, ``label``, ``domain``, ``track``, ``start``, ``prob``,
+        ``logit``.
     """
     model.eval()
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers)
-    rows: dict[str, list] = {"video_id": [], "label": [], "domain": [], "start": [], "prob": [], "logit": []}
+    rows: dict[str, list] = {
+        "video_id": [], "label": [], "domain": [], "track": [], "start": [], "prob": [], "logit": []
+    }
     for batch in tqdm(loader, desc=desc, disable=not progress, leave=False):
         x = model_input(batch["clip"], device, channels_last, transform)
         with autocast_context(device, precision):
@@ -87,6 +90,7 @@ def predict_clips(
         rows["video_id"] += list(batch["video_id"])
         rows["label"] += batch["label"].tolist()
         rows["domain"] += list(batch["domain"])
+        rows["track"] += batch["track"].tolist()
         rows["start"] += batch["start"].tolist()
         rows["logit"] += logit.cpu().tolist()
         rows["prob"] += torch.sigmoid(logit).cpu().tolist()
