@@ -119,3 +119,22 @@ def test_control_beside_table2_puts_each_column_with_and_without():
     assert both.loc["sdr", "CDF with"] == pytest.approx(80.0) and both.loc["sdr", "CDF without"] == 50.0
 
 
+
+
+def test_auc_resolution_counts_reals_and_fakes_instead_of_halving():
+    """Issue 11, item 15: FF++'s 140 real test videos face 560 fakes in ``all``, 140 per manipulation."""
+    long = pd.DataFrame(
+        [
+            {"condition": "clean", "test_domain": "all", "n_videos": 700, "n_real": 140, "n_fake": 560},
+            {"condition": "clean", "test_domain": "ffpp-df", "n_videos": 280, "n_real": 140, "n_fake": 140},
+            {"condition": "clean", "test_domain": "dfdc", "n_videos": 50, "n_real": 10, "n_fake": 40},
+            {"condition": "clean", "test_domain": "dfdc", "n_videos": 50, "n_real": 12, "n_fake": 38},
+            {"condition": "blur", "test_domain": "dfdc", "n_videos": 2, "n_real": 1, "n_fake": 1},
+        ]
+    )
+    table = results.auc_resolution(long).set_index("test_domain")
+    assert list(table.index) == ["ffpp-df", "dfdc"]
+    assert table.loc["ffpp-df", "step"] == pytest.approx(100 / (140 * 140))
+    # the fewest of each over the runs: 10 reals and 38 fakes (not 25 x 25, nor 10 x 40)
+    assert table.loc["dfdc", "step"] == pytest.approx(100 / (10 * 38))
+    assert (table.loc["dfdc", "n_real"], table.loc["dfdc", "n_fake"]) == (10, 38)

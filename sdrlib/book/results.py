@@ -138,17 +138,22 @@ def auc_resolution(long: pd.DataFrame) -> pd.DataFrame:
     """How coarse each test domain's AUC is: with ``r`` real and ``f`` fake test videos, one swapped
     pair of videos moves the AUC by ``1 / (r f)``.
 
-    ``n_videos`` counts the reals scored with the domain and its fakes; reals and fakes are taken
-    as half each (SynthDF's splits, and FF++'s, are balanced per domain).
+    ``r`` and ``f`` are counted, not assumed equal: on FF++ the ``all`` row holds 140 reals and 560
+    fakes (four manipulations of the same originals), a manipulation's row 140 and 140.
 
     Returns:
-        ``test_domain``, ``n_videos``, ``step`` (AUC points moved by one pair), one row per domain.
+        ``test_domain``, ``n_real``, ``n_fake``, ``step`` (AUC points moved by one pair), one row
+        per domain (the smallest counts over the runs of the table).
     """
     sub = long[(long["condition"] == "clean") & (long["test_domain"] != "all")]
-    counts = sub.groupby("test_domain", sort=False)["n_videos"].min()
-    half = counts / 2
+    counts = sub.groupby("test_domain", sort=False)[["n_real", "n_fake"]].min()
     return pd.DataFrame(
-        {"test_domain": counts.index, "n_videos": counts.to_numpy(), "step": (100 / (half * half)).to_numpy()}
+        {
+            "test_domain": counts.index,
+            "n_real": counts["n_real"].to_numpy(),
+            "n_fake": counts["n_fake"].to_numpy(),
+            "step": (100 / (counts["n_real"] * counts["n_fake"])).to_numpy(),
+        }
     )
 
 

@@ -37,7 +37,9 @@ from sdrlib.utils import atomic_write_text
 _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 #: The metric columns of an evaluation that every long table carries.
-METRIC_COLUMNS = ("video_auc", "clip_auc", "video_ap", "video_eer", "video_acc", "n_videos")
+METRIC_COLUMNS = (
+    "video_auc", "clip_auc", "video_ap", "video_eer", "video_acc", "n_videos", "n_real", "n_fake"
+)
 
 
 @dataclass(frozen=True)
