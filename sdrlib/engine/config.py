@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sdrlib.config import ConfigError, apply_overrides, from_dict, to_dict
-from sdrlib.engine.fingerprint import code_fingerprint
+from sdrlib.engine.fingerprint import code_fingerprint, data_fingerprint
 from sdrlib.losses import LossConfig
 
 
@@ -130,9 +130,14 @@ class RunConfig:
 
         The code hash (:func:`~sdrlib.engine.fingerprint.code_fingerprint`) makes the cache safe
         while the library changes: a cached run is reused only when retraining would run exactly the
-        same code on exactly the same config.
+        same code on exactly the same config. With ``data.roots``, the hash of what the directories
+        hold (:func:`~sdrlib.engine.fingerprint.data_fingerprint`) makes it safe when a data set is
+        prepared again.
         """
-        payload = json.dumps({"config": self.to_dict(), "code": code_fingerprint()}, sort_keys=True)
+        payload = {"config": self.to_dict(), "code": code_fingerprint()}
+        if self.data.roots:  # prepared directories: their content too (SynthDF is keyed by its spec)
+            payload["data"] = data_fingerprint(self.data.roots)
+        payload = json.dumps(payload, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 

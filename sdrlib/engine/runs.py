@@ -28,7 +28,8 @@ from sdrlib.engine.cache import run_cache_dir
 from sdrlib.engine.config import RunConfig
 from sdrlib.engine.data import resolve_roots
 from sdrlib.engine.evaluate import evaluate_checkpoint
-from sdrlib.engine.fingerprint import module_fingerprint
+from sdrlib.engine.checkpoint import resolve_checkpoint
+from sdrlib.engine.fingerprint import data_fingerprint, file_digest, module_fingerprint
 from sdrlib.engine.inference import ClipTransform
 from sdrlib.engine.run_state import is_finished, load_result
 from sdrlib.engine.trainer import train
@@ -86,10 +87,15 @@ def ensure_trained(config: RunConfig, progress: bool = True) -> Path:
     return run_dir
 
 
-def _evaluation_key(domains: list[str] | None, condition: Condition) -> str:
-    """What decides a cached evaluation besides the run: domains, label and the transform's code."""
+def _evaluation_key(
+    domains: list[str] | None, condition: Condition, checkpoint: Path, roots: list[Path]
+) -> str:
+    """What decides a cached evaluation: the domains, the condition's label and its transform's
+    code, the checkpoint's bytes and the test data (:func:`~sdrlib.engine.fingerprint.data_fingerprint`,
+    the key of the runs too)."""
     code = None if condition.transform is None else module_fingerprint(condition.transform.__module__)
     payload = [domains, condition.label] if code is None else [domains, condition.label, code]
+    payload += [file_digest(checkpoint), data_fingerprint(roots)]
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -102,8 +108,9 @@ def cached_evaluation(
 ) -> pd.DataFrame:
     """Per-domain metric table of the run's best checkpoint on the test split under ``condition``.
 
-    Cached in ``run_dir/eval/``, keyed by the domains, the condition's label and the source of the
-    module that defines its transform (editing a study's transform re-scores instead of reusing).
+    Cached in ``run_dir/eval/``, keyed by the domains, the condition's label, the source of the
+    module that defines its transform (editing a study's transform re-scores instead of reusing),
+    the bytes of the best checkpoint and the content of the test data.
 
     Raises:
         ConfigError: a label that is not a plain name, or ``clean`` with a transform.
@@ -114,12 +121,14 @@ def cached_evaluation(
         )
     if (condition.label == "clean") != (condition.transform is None):
         raise ConfigError("the label 'clean' means no transform, and a transform needs its own label")
-    path = run_dir / "eval" / f"{condition.label}-{_evaluation_key(domains, condition)}.csv"
+    roots = resolve_roots(config.data)
+    weights = resolve_checkpoint(run_dir).with_suffix(".safetensors")
+    path = run_dir / "eval" / f"{condition.label}-{_evaluation_key(domains, condition, weights, roots)}.csv"
     if path.exists():
         return pd.read_csv(path)
     result = evaluate_checkpoint(
         run_dir,
-        resolve_roots(config.data),
+        roots,
         split="test",
         domains=domains,
         batch_size=config.data.eval_batch_size,
