@@ -138,3 +138,8 @@ def test_auc_resolution_counts_reals_and_fakes_instead_of_halving():
     # the fewest of each over the runs: 10 reals and 38 fakes (not 25 x 25, nor 10 x 40)
     assert table.loc["dfdc", "step"] == pytest.approx(100 / (10 * 38))
     assert (table.loc["dfdc", "n_real"], table.loc["dfdc", "n_fake"]) == (10, 38)
+
+
+def test_synth_test_videos_is_what_the_profile_generates():
+    assert results.synth_test_videos("smoke") == 2 and results.synth_test_videos("tiny") == 12
+    assert results.synth_test_videos("paper") is None  # real data: counts come from the prepared sets
