@@ -61,8 +61,12 @@ def test_ranks_start_equal_to_one_process_and_stay_equal(ranks):
     critic = [k for k in states[0]["critic"] if "critic" in k]
     assert critic
     for key in critic:
-        torch.testing.assert_close(states[1]["critic"][key], states[0]["critic"][key], rtol=0, atol=0, msg=key)
-    assert any(not torch.equal(states[0]["critic"][k], states[0]["critic_init"][k]) for k in critic), "trained"
+        torch.testing.assert_close(
+            states[1]["critic"][key], states[0]["critic"][key], rtol=0, atol=0, msg=key
+        )
+    assert any(not torch.equal(states[0]["critic"][k], states[0]["critic_init"][k]) for k in critic), (
+        "trained"
+    )
     # only rank 0 writes: one summary, saying two ranks trained
     assert load_result(out / "run").steps_done == config.train.steps
     assert '"world_size": 2' in (out / "run" / "summary.json").read_text()

@@ -110,7 +110,7 @@ def test_youden_threshold_auc_and_eer_known_answers():
     # order of the rows does not matter
     perm = np.random.default_rng(0).permutation(len(HAND_LABELS))
     assert choose_threshold(HAND_LABELS[perm], HAND_SCORES[perm]) == pytest.approx(0.475)
-    clips = _clips([(f"v{i}", int(y), "d", float(s)) for i, (y, s) in enumerate(zip(HAND_LABELS, HAND_SCORES))])
+    clips = _clips([(f"v{i}", int(y), "d", float(s)) for i, (y, s) in enumerate(zip(HAND_LABELS, HAND_SCORES, strict=True))])
     m = detection_metrics(clips, threshold=0.475)
     assert m.video_auc == pytest.approx(0.8)
     assert m.video_eer == pytest.approx(0.25)

@@ -50,7 +50,9 @@ def test_mid_epoch_resume_matches_the_uninterrupted_run(tmp_path):
     resumed = train(config, tmp_path / "split", resume=True, progress=False)
     assert resumed.finished and resumed.best_step == train_result_best(tmp_path / "full")
 
-    full, split = (load_resume_state(tmp_path / run / "checkpoints" / "last.resume.pt") for run in ("full", "split"))
+    full, split = (
+        load_resume_state(tmp_path / run / "checkpoints" / "last.resume.pt") for run in ("full", "split")
+    )
     for key in ("model", "criterion", "optimizer", "scheduler", "rng", "step", "epoch", "pos", "best_step"):
         _same(full[key], split[key], key)
     critic = [k for k in full["criterion"] if "critic" in k]
@@ -59,7 +61,10 @@ def test_mid_epoch_resume_matches_the_uninterrupted_run(tmp_path):
         a = load_file(tmp_path / "full" / "checkpoints" / f"{name}.safetensors")
         b = load_file(tmp_path / "split" / "checkpoints" / f"{name}.safetensors")
         _same(a, b, name)
-        meta_a, meta_b = (json.loads((tmp_path / run / "checkpoints" / f"{name}.json").read_text()) for run in ("full", "split"))
+        meta_a, meta_b = (
+            json.loads((tmp_path / run / "checkpoints" / f"{name}.json").read_text())
+            for run in ("full", "split")
+        )
         meta_a.pop("created"), meta_b.pop("created")
         assert meta_a == meta_b, name
     for log in ("train_log.csv", "val_log.csv"):

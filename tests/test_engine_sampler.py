@@ -6,10 +6,10 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from engine_helpers import micro_config
 
 from sdrlib.config import ConfigError
 from sdrlib.engine.sampler import BalancedBatchSampler
-from engine_helpers import micro_config
 
 LABELS = [0, 0, 0] + [1] * 7  # 3 reals, 7 fakes (FF++-like imbalance)
 

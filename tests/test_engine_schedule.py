@@ -43,7 +43,9 @@ def test_lr_factor_known_values():
 
 
 def test_the_scheduler_applies_the_known_values():
-    optimizer, scheduler = build_optimizer(torch.nn.Linear(2, 1), OptimConfig(lr=0.02, warmup_frac=0.2, min_lr_ratio=0.1), 10)
+    optimizer, scheduler = build_optimizer(
+        torch.nn.Linear(2, 1), OptimConfig(lr=0.02, warmup_frac=0.2, min_lr_ratio=0.1), 10
+    )
     applied = []
     for _ in range(10):
         applied.append(optimizer.param_groups[0]["lr"])
@@ -62,11 +64,20 @@ def test_weight_decay_spares_biases_norms_and_tokens_whatever_their_shape():
     assert decayed | spared == set(ids.values()) and not decayed & spared
     # TRFI's bias is (K, 2D), 2-D, and still a bias (issue 11, item 11)
     assert model.trfi.bias.ndim == 2 and "trfi.bias" in spared
-    assert {"head.cls_token", "head.pos_embed", "trfi.proj.bias", "head.norm.weight", "head.fc.bias"} <= spared
+    assert {
+        "head.cls_token",
+        "head.pos_embed",
+        "trfi.proj.bias",
+        "head.norm.weight",
+        "head.fc.bias",
+    } <= spared
     assert {"trfi.weight", "trfi.proj.weight", "head.fc.weight", "trunk.stem.conv.weight"} <= decayed
     assert all(p.ndim >= 2 for p in decay["params"])
-    assert all(name.endswith(("conv.weight", "conv_a.weight", "conv_b.weight", "conv_c.weight"))
-               for name in decayed if name.startswith("trunk."))
+    assert all(
+        name.endswith(("conv.weight", "conv_a.weight", "conv_b.weight", "conv_c.weight"))
+        for name in decayed
+        if name.startswith("trunk.")
+    )
 
 
 def test_the_critic_of_a_critic_mi_loss_trains_with_the_model():
@@ -91,4 +102,7 @@ def test_a_skipped_update_leaves_weights_and_moments_untouched():
     for p in layer.parameters():
         p.grad = torch.ones_like(p)
     optimizer.step()
-    assert all(torch.isfinite(p).all() and not torch.equal(a, p) for a, p in zip(before, layer.parameters(), strict=True))
+    assert all(
+        torch.isfinite(p).all() and not torch.equal(a, p)
+        for a, p in zip(before, layer.parameters(), strict=True)
+    )

@@ -13,7 +13,6 @@ from engine_helpers import micro_config
 from safetensors.torch import load_file
 
 from sdrlib.cli import main as sdr_main
-from sdrlib.config import ConfigError
 from sdrlib.engine.checkpoint import load_checkpoint
 from sdrlib.engine.data import open_split
 from sdrlib.engine.inference import predict_clips

@@ -63,8 +63,16 @@ def test_spatial_shuffle_moves_patches_the_same_way_in_every_frame():
     assert not torch.equal(where, x[:, 0])  # the face layout is gone...
     torch.testing.assert_close(y[:, 1], x[:, 1])  # ...each pixel's change over time is kept
     for b in range(B):  # every 4 x 4 patch of the output is a whole patch of the input
-        patches_in = {tuple(x[b, 0, 0, i : i + 4, j : j + 4].flatten().tolist()) for i in range(0, H, 4) for j in range(0, H, 4)}
-        patches_out = {tuple(y[b, 0, 0, i : i + 4, j : j + 4].flatten().tolist()) for i in range(0, H, 4) for j in range(0, H, 4)}
+        patches_in = {
+            tuple(x[b, 0, 0, i : i + 4, j : j + 4].flatten().tolist())
+            for i in range(0, H, 4)
+            for j in range(0, H, 4)
+        }
+        patches_out = {
+            tuple(y[b, 0, 0, i : i + 4, j : j + 4].flatten().tolist())
+            for i in range(0, H, 4)
+            for j in range(0, H, 4)
+        }
         assert patches_out == patches_in
 
 
@@ -94,7 +102,9 @@ def test_diagnose_checkpoint_scores_what_each_destruction_leaves(monkeypatch):
     probe = MotionProbe()
     meta = CheckpointMeta("probe", {}, clip_len=config.data.clip_len, input_size=config.data.size)
     monkeypatch.setattr(diagnose, "load_checkpoint", lambda *args, **kwargs: (probe, meta))
-    table = diagnose.diagnose_checkpoint("probe", resolve_roots(config.data), device="cpu", batch_size=64, progress=False)
+    table = diagnose.diagnose_checkpoint(
+        "probe", resolve_roots(config.data), device="cpu", batch_size=64, progress=False
+    )
     seen = dict(zip(CONDITIONS, probe.inputs, strict=True))  # one batch per condition
     clean = seen["clean"]
     motion = (seen["frame_repeat"][:, :, 1:] - seen["frame_repeat"][:, :, :-1]).abs().max()
@@ -102,7 +112,9 @@ def test_diagnose_checkpoint_scores_what_each_destruction_leaves(monkeypatch):
     assert not torch.equal(seen["temporal_shuffle"], clean)
     torch.testing.assert_close(seen["temporal_shuffle"].sort(dim=2).values, clean.sort(dim=2).values)
     assert not torch.equal(seen["spatial_shuffle"], clean)
-    torch.testing.assert_close(seen["spatial_shuffle"].flatten(3).sort(dim=3).values, clean.flatten(3).sort(dim=3).values)
+    torch.testing.assert_close(
+        seen["spatial_shuffle"].flatten(3).sort(dim=3).values, clean.flatten(3).sort(dim=3).values
+    )
     assert _high_freq(seen["blur"]) < 0.5 * _high_freq(clean)
     rows = table.set_index("condition")
     # no motion left: every clip scores the same, an AUC of exactly one half; the drop is measured from clean
@@ -116,11 +128,23 @@ def test_diagnose_checkpoint_scores_what_each_destruction_leaves(monkeypatch):
 def test_drops_are_clean_minus_condition_in_points():
     long = pd.DataFrame(
         [
-            {"row": "sdr", "seed": s, "condition": c, "test_domain": d, "ffpp": d != "celebdf", "video_auc": auc}
+            {
+                "row": "sdr",
+                "seed": s,
+                "condition": c,
+                "test_domain": d,
+                "ffpp": d != "celebdf",
+                "video_auc": auc,
+            }
             for s, (clean, shuffled) in enumerate([(0.9, 0.6), (0.8, 0.7)])
             for d in ("ffpp-df", "ffpp-nt", "celebdf")
-            for c, auc in [("clean", clean), ("temporal_shuffle", shuffled), ("frame_repeat", 0.5),
-                           ("spatial_shuffle", clean), ("blur", clean - 0.1)]
+            for c, auc in [
+                ("clean", clean),
+                ("temporal_shuffle", shuffled),
+                ("frame_repeat", 0.5),
+                ("spatial_shuffle", clean),
+                ("blur", clean - 0.1),
+            ]
         ]
     )
     drops = diagnostic_drops(long).set_index("condition")

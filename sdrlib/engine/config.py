@@ -114,7 +114,8 @@ class RunConfig:
             raise ConfigError("data.batch_size must be >= 2 (a balanced batch holds a real and a fake)")
         if self.train.balanced and self.data.batch_size % 2:
             raise ConfigError(
-                f"data.batch_size must be even with train.balanced (half reals, half fakes), got {self.data.batch_size}"
+                "data.batch_size must be even with train.balanced (half reals, half fakes), "
+                f"got {self.data.batch_size}"
             )
         if self.data.clip_len < 1:
             raise ConfigError(f"data.clip_len must be >= 1, got {self.data.clip_len}")

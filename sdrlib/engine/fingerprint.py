@@ -142,7 +142,8 @@ def data_fingerprint(roots: Iterable[str | Path]) -> str:
             for row in csv.DictReader(handle):
                 track = root / (row.get("path") or "")
                 stat = track.stat() if track.is_file() else None
-                digest.update(f"{row.get('path')}:{stat.st_size}:{stat.st_mtime_ns}".encode() if stat else b"-")
+                seen = f"{row.get('path')}:{stat.st_size}:{stat.st_mtime_ns}" if stat else "-"
+                digest.update(seen.encode())
     return digest.hexdigest()[:16]
 
 

@@ -80,9 +80,8 @@ def predict_clips(
     """
     model.eval()
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers)
-    rows: dict[str, list] = {
-        "video_id": [], "label": [], "domain": [], "track": [], "start": [], "prob": [], "logit": []
-    }
+    columns = ("video_id", "label", "domain", "track", "start", "prob", "logit")
+    rows: dict[str, list] = {column: [] for column in columns}
     for batch in tqdm(loader, desc=desc, disable=not progress, leave=False):
         x = model_input(batch["clip"], device, channels_last, transform)
         with autocast_context(device, precision):

@@ -56,7 +56,9 @@ def video_probabilities(video_ids: Sequence, tracks: Sequence, probs: Sequence[f
     Returns:
         The video probabilities, indexed by video id (sorted).
     """
-    frame = pd.DataFrame({"video_id": list(video_ids), "track": list(tracks), "prob": np.asarray(probs, float)})
+    frame = pd.DataFrame(
+        {"video_id": list(video_ids), "track": list(tracks), "prob": np.asarray(probs, float)}
+    )
     per_track = frame.groupby(["video_id", "track"], sort=True)["prob"].mean()
     return per_track.groupby(level="video_id", sort=True).max()
 

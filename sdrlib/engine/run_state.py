@@ -129,7 +129,9 @@ def rng_state() -> dict[str, Any]:
     return state
 
 
-def rank_rng_state(saved: dict[str, Any] | list[dict[str, Any]], rank: int, fallback_seed: int) -> dict[str, Any]:
+def rank_rng_state(
+    saved: dict[str, Any] | list[dict[str, Any]], rank: int, fallback_seed: int
+) -> dict[str, Any]:
     """The streams ``rank`` resumes with: ``saved`` holds one state per rank of the interrupted run
     (or one state, as runs saved before DDP runs kept their own). A rank the interrupted run did not
     have starts fresh streams from ``fallback_seed``."""

@@ -25,10 +25,10 @@ from tqdm.auto import tqdm
 
 from sdrlib.config import ConfigError
 from sdrlib.engine.cache import run_cache_dir
+from sdrlib.engine.checkpoint import resolve_checkpoint
 from sdrlib.engine.config import RunConfig
 from sdrlib.engine.data import resolve_roots
 from sdrlib.engine.evaluate import evaluate_checkpoint
-from sdrlib.engine.checkpoint import resolve_checkpoint
 from sdrlib.engine.fingerprint import data_fingerprint, file_digest, module_fingerprint
 from sdrlib.engine.inference import ClipTransform
 from sdrlib.engine.run_state import is_finished, load_result
@@ -39,7 +39,8 @@ _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 #: The metric columns of an evaluation that every long table carries.
 METRIC_COLUMNS = (
-    "video_auc", "clip_auc", "video_ap", "video_eer", "video_acc", "n_videos", "n_real", "n_fake"
+    *("video_auc", "clip_auc", "video_ap", "video_eer", "video_acc"),
+    *("n_videos", "n_real", "n_fake"),
 )
 
 

@@ -45,7 +45,8 @@ class BalancedBatchSampler(Sampler[list[int]]):
             )
         if balanced and (batch_size < 2 or batch_size % 2):
             raise ValueError(
-                f"balanced batches hold as many reals as fakes: batch_size must be even and >= 2, got {batch_size}"
+                "balanced batches hold as many reals as fakes: batch_size must be even and >= 2, "
+                f"got {batch_size}"
             )
         self.batch_size = batch_size
         self.seed = seed

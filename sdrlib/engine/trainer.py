@@ -297,9 +297,8 @@ def train(
             step += 1
             pos += 1
             bar.update(1)
-            if step % tcfg.log_every == 0 or step % eval_every == 0 or step == tcfg.steps or (
-                stop_after is not None and step >= stop_after
-            ):
+            stopping = stop_after is not None and step >= stop_after
+            if step % tcfg.log_every == 0 or step % eval_every == 0 or step == tcfg.steps or stopping:
                 check_finite()
             if step % tcfg.log_every == 0 or step == tcfg.steps:
                 row = {"step": step, "epoch": epoch, "lr": lr, "grad_norm": float(grad_norm)}
