@@ -47,24 +47,26 @@ def test_the_synthdf_key_follows_the_generator_source_not_only_its_version(tmp_p
     from sdrlib.engine import fingerprint
 
     copy = _copy_of_sdrlib(tmp_path)
-    monkeypatch.setattr(fingerprint, "_ROOT", copy)
-    closure = set(fingerprint.import_closure(["sdrlib.data.synthetic"], packages=False))
-    assert "sdrlib.data.synthetic.render" in closure and "sdrlib.data.manifest" in closure
-    assert not any(name.startswith(("sdrlib.models", "sdrlib.engine")) for name in closure)
 
     def code() -> str:
         engine_data.generator_fingerprint.cache_clear()
         return engine_data.generator_fingerprint()
 
-    try:
-        before = code()
-        (copy / "models" / "sdr.py").write_text((copy / "models" / "sdr.py").read_text() + "\n# edit\n")
-        assert code() == before  # the models define no byte of SynthDF
-        render = copy / "data" / "synthetic" / "render.py"
-        render.write_text(render.read_text().replace("def ", "def  ", 1))
-        assert code() != before
-    finally:
-        engine_data.generator_fingerprint.cache_clear()  # forget the copy's value
+    with monkeypatch.context() as patch:  # the copy stands in for the library only in this block
+        patch.setattr(fingerprint, "_ROOT", copy)
+        closure = set(fingerprint.import_closure(["sdrlib.data.synthetic"], packages=False))
+        assert "sdrlib.data.synthetic.render" in closure and "sdrlib.data.manifest" in closure
+        assert not any(name.startswith(("sdrlib.models", "sdrlib.engine")) for name in closure)
+        try:
+            before = code()
+            (copy / "models" / "sdr.py").write_text((copy / "models" / "sdr.py").read_text() + "\n# edit\n")
+            assert code() == before  # the models define no byte of SynthDF
+            render = copy / "data" / "synthetic" / "render.py"
+            render.write_text(render.read_text().replace("def ", "def  ", 1))
+            assert code() != before
+        finally:
+            engine_data.generator_fingerprint.cache_clear()  # forget the copy's value
+    assert code() == before  # the real generator again (the copy equalled it before its edit)
     key = engine_data.synth_key(_spec())
     monkeypatch.setattr(engine_data, "generator_fingerprint", lambda: "another generator")
     assert engine_data.synth_key(_spec()) != key

@@ -1,11 +1,13 @@
 """DDP with two CPU processes (gloo on localhost): what the ranks share and what they must not.
 
 Issue 11, item 9 (the critic's gradients were never averaged) and item 10 (every rank drew the
-same random streams); issue 18, item 8 (the DDP path ran with one process only).
+same random streams); issue 18, item 8 (the DDP path ran with one process only). The ranks start
+from an empty cache, so they also meet a SynthDF set that is not generated yet (rank 0 makes it).
 """
 
 from __future__ import annotations
 
+import os
 import socket
 
 import pytest
@@ -14,7 +16,6 @@ import torch.multiprocessing as mp
 from ddp_helpers import ddp_config, run_rank
 
 from sdrlib.engine.checkpoint import load_resume_state
-from sdrlib.engine.data import resolve_roots
 from sdrlib.engine.run_state import load_result
 from sdrlib.models import create_model
 from sdrlib.utils import seed_everything
@@ -31,8 +32,15 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def ranks(tmp_path_factory):
     out = tmp_path_factory.mktemp("ddp")
-    resolve_roots(ddp_config().data)  # generate the data once, before two processes want it
-    mp.spawn(run_rank, args=(WORLD, str(out), _free_port()), nprocs=WORLD, join=True)
+    cache = os.environ.get("SDR_CACHE")
+    os.environ["SDR_CACHE"] = str(out / "cache")  # empty: the ranks start without their SynthDF set
+    try:
+        mp.spawn(run_rank, args=(WORLD, str(out), _free_port()), nprocs=WORLD, join=True)
+    finally:
+        if cache is None:
+            os.environ.pop("SDR_CACHE")
+        else:
+            os.environ["SDR_CACHE"] = cache
     return out, [torch.load(out / f"rank{r}.pt", weights_only=False) for r in range(WORLD)]
 
 

@@ -149,7 +149,11 @@ def train(
         atomic_write_text(run_dir / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False))
 
     seed_everything(tcfg.seed)  # the same on every rank: same data, same initial weights
+    if not ctx.is_main:
+        ctx.barrier()  # rank 0 generates a missing SynthDF set alone (ranks would race to write it)
     roots = resolve_roots(config.data)
+    if ctx.is_main:
+        ctx.barrier()
     train_set = open_split(config.data, "train", "train", config.data.train_domains, tcfg.seed, roots)
     val_set = open_split(config.data, "val", "eval", config.data.train_domains, tcfg.seed, roots)
     if len(train_set) == 0 or len(val_set) == 0:
