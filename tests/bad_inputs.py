@@ -104,6 +104,9 @@ def sdr_subprocess(*argv: str | Path, wait_for: Callable[[list[str], int], bool]
         text=True,
         env=env,
         start_new_session=True,
+        # a terminal's job starts with Ctrl-C at its default, whatever the test runner inherited
+        # (a background job of a non-interactive shell ignores SIGINT, and its children would too)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)

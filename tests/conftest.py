@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,15 @@ def _hermetic_cache(tmp_path_factory: pytest.TempPathFactory):
         os.environ["SDR_CACHE"] = os.environ["SDR_TEST_CACHE"]
     else:
         os.environ["SDR_CACHE"] = str(tmp_path_factory.mktemp("sdr-cache"))
+    yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _ctrl_c_raises():
+    """Ctrl-C raises KeyboardInterrupt in this process, as in a terminal: a test run started as a
+    background job of a non-interactive shell inherits SIGINT ignored, and the signal tests need it."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     yield
 
 

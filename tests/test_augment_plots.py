@@ -51,6 +51,6 @@ def test_bad_input_is_rejected():
     with pytest.raises(ValueError, match="at least one op"):
         plot_tpa_views(_clip(), [])
     with pytest.raises(ValueError, match="unknown TPA op"):
-        plot_tpa_views(_clip(), ["sharpen"])
+        plot_tpa_views(_clip(), ["emboss"])
     with pytest.raises(ValueError, match="at least 2 frames"):
         plot_tpa_views(_clip(1), ["hue"])

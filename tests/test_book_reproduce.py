@@ -1,8 +1,11 @@
 """`sdr reproduce --profile smoke` end to end, and the built book in headless Chromium.
 
-One smoke reproduction (module fixture) serves every test here, so the notebooks run once. The
-browser test needs Debian's ``chromium`` (installed by scripts/setup_book_assets.sh) and skips
-without it; it keeps a screenshot in ``runs/ci-artifacts/`` for CI.
+One smoke reproduction (module fixture) serves every test here, so the notebooks run once per CI
+run: the executed copies also serve the check ``pytest --nbval-lax book/`` made with a second
+execution of all 14 notebooks (every code cell ran, in order, without an error;
+:func:`failed_cells`). The browser test needs Debian's ``chromium`` (installed by
+scripts/setup_book_assets.sh) and skips without it; it keeps a screenshot in
+``runs/ci-artifacts/`` for CI.
 """
 
 from __future__ import annotations
@@ -87,6 +90,51 @@ def test_reproduce_smoke_executes_every_notebook(smoke_run):
         assert any(cell.get("outputs") for cell in executed.cells if cell.cell_type == "code")
         metrics = json.loads((run_dir / entry["output_dir"] / "metrics.json").read_text())
         assert metrics and metrics == entry["metrics"], f"{doc.path}: metrics.json missing or not collected"
+
+
+def failed_cells(notebook: nbformat.NotebookNode) -> list[str]:
+    """The code cells of an executed notebook that did not run, or ran into an error.
+
+    What nbval-lax asserts: every cell executes (an execution count, in order) and none raises,
+    except a cell tagged ``raises-exception``. Papermill's per-cell record must agree.
+    """
+    problems, last = [], 0
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code" or not cell.source.strip():
+            continue
+        count, record = cell.get("execution_count"), cell.metadata.get("papermill", {})
+        raised = any(output.get("output_type") == "error" for output in cell.get("outputs", []))
+        if not isinstance(count, int) or count <= last or record.get("status") != "completed":
+            problems.append(f"cell {index} did not run")
+        elif (raised or record.get("exception")) and "raises-exception" not in cell.metadata.get("tags", []):
+            problems.append(f"cell {index} raised")
+        last = count if isinstance(count, int) else last
+    return problems
+
+
+def test_every_cell_of_every_notebook_ran_without_error(smoke_run):
+    run_dir = smoke_run[0]
+    for doc in (doc for doc in toc_documents(ROOT) if doc.is_notebook):
+        executed = nbformat.read(run_dir / "book" / doc.path, as_version=4)
+        assert not failed_cells(executed), f"{doc.path}: {failed_cells(executed)}"
+        assert executed.metadata["papermill"]["parameters"]["PROFILE"] == "smoke"  # the defaults' profile
+
+
+def test_failed_cells_finds_skipped_and_raising_cells():
+    def executed(*cells):
+        notebook = nbformat.v4.new_notebook()
+        for count, outputs, tags in cells:
+            cell = nbformat.v4.new_code_cell("x = 1", execution_count=count, outputs=outputs)
+            cell.metadata.update(tags=tags, papermill={"status": "completed" if count else "pending", "exception": False})
+            notebook.cells.append(cell)
+        return notebook
+
+    error = nbformat.v4.new_output("error", ename="ValueError", evalue="no", traceback=[])
+    assert failed_cells(executed((1, [], []), (2, [], []))) == []
+    assert failed_cells(executed((1, [], []), (None, [], []))) == ["cell 1 did not run"]
+    assert failed_cells(executed((1, [error], []), (2, [], []))) == ["cell 0 raised"]
+    assert failed_cells(executed((1, [error], ["raises-exception"]), (2, [], []))) == []
+    assert failed_cells(executed((2, [], []), (1, [], []))) == ["cell 1 did not run"]  # out of order
 
 
 def test_reproduce_prints_and_saves_the_tables(smoke_run):

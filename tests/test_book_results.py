@@ -9,7 +9,7 @@ import pytest
 from engine_helpers import DOMAINS, synthetic_videos
 from sklearn.metrics import roc_auc_score
 
-from sdrlib.book import results
+from sdrlib.book import reading, results
 from sdrlib.experiments import TABLE1_COLUMNS, Profile, grid, interval_summary, with_intervals
 
 
@@ -96,3 +96,20 @@ def test_control_beside_table2_puts_each_column_with_and_without():
     without = interval_summary(synthetic_videos({"sdr": {d: 0.0 for d in DOMAINS}}), n_boot=100)
     both = results.control_beside_table2(without, with_t).set_index("method")
     assert both.loc["sdr", "CDF with"] > 85 and both.loc["sdr", "CDF without"] < 70
+
+
+def test_test_video_counts_count_shared_reals_once_per_domain():
+    """Issue 11, item 15: counts are counted, never halved: FF++'s 140 real test videos (family
+    domain ``ffpp``) face 140 fakes in each manipulation's AUC."""
+    rows = [{"video_id": f"ffpp/{i}", "domain": "ffpp", "label": 0} for i in range(140)]
+    for domain in ("ffpp-df", "ffpp-nt"):
+        rows += [{"video_id": f"{domain}/{i}", "domain": domain, "label": 1} for i in range(140)]
+    rows += [{"video_id": f"dfdc/{i}", "domain": "dfdc", "label": int(i >= 10)} for i in range(50)]
+    videos = pd.DataFrame(rows).assign(row="ftcn", seed=0, condition="clean", prob=0.5)
+    counts = reading.test_video_counts(videos)
+    assert counts == {"dfdc": {"real": 10, "fake": 40}, "ffpp-df": {"real": 140, "fake": 140}, "ffpp-nt": {"real": 140, "fake": 140}}
+
+
+def test_synth_test_videos_is_what_the_profile_generates():
+    assert results.synth_test_videos("smoke") == 2 and results.synth_test_videos("tiny") == 12
+    assert results.synth_test_videos("paper") is None  # real data: counts come from the prepared sets

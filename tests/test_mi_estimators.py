@@ -6,8 +6,8 @@ Tolerances (the estimate must lie in the stated band):
 - InfoNCE (separable critic): [I - 0.25, I + 3 SE] and every batch value <= log 128;
 - NWJ (concat critic):        [I - 0.30, I + 3 SE];
 - JSD (concat critic, NWJ readout on T + 1, a lower bound): [I - 0.30, I + 3 SE];
-- CLUB (learned Gaussian q):  >= I - 3 SE, and within 1.0 nat of its population value
-  d rho^2 / (1 - rho^2) = 6.96 (CLUB is a loose upper bound at this correlation).
+- CLUB (learned Gaussian q):  at least half its known gap above I (3 SE included), and within
+  1.0 nat of its population value d rho^2 / (1 - rho^2) = 6.96 (a loose upper bound here).
 """
 
 from __future__ import annotations
@@ -70,7 +70,10 @@ def test_lower_bounds_lie_just_below_the_truth(make, tolerance):
 
 def test_club_lies_above_the_truth_near_its_population_value():
     _, _, mean, se = _fit_and_evaluate(lambda: CLUB(2, 2))
-    assert mean >= SAMPLER.mi - 3 * se
+    # CLUB's population value is I plus a known gap (6.96 = 1.5 + 5.46 here): the estimate must sit
+    # well above the truth (an estimate at or below I, e.g. q never trained, fails) and near 6.96
+    gap = SAMPLER.club_value - SAMPLER.mi
+    assert mean - 3 * se >= SAMPLER.mi + 0.5 * gap
     assert abs(mean - SAMPLER.club_value) <= 1.0
 
 

@@ -111,6 +111,21 @@ def test_tpa_generator_and_test_time_tpa():
     assert torch.equal(a, b) and not torch.equal(a, c)
 
 
+def test_test_time_tpa_scores_do_not_depend_on_the_global_rng():
+    """Issue 11, item 18: test-time TPA drew from the global RNG, so a score changed with what ran before."""
+    model = _sdr(K=2, test_time_tpa=True, drop_rate=0.0).eval()
+    torch.manual_seed(1)
+    a = model(_x()).logit
+    torch.manual_seed(2)
+    torch.rand(7)
+    b = model(_x()).logit
+    assert torch.equal(a, b)
+    assert not torch.equal(a, model.train()(_x()).logit)  # training draws fresh views every call
+    state = torch.get_rng_state()
+    model.eval()(_x())
+    assert torch.equal(state, torch.get_rng_state())  # and inference leaves the global stream alone
+
+
 def test_ablation_switches():
     out = _sdr(K=2, trfi=False).train()(_x())
     assert out.mu is None and out.tokens.shape == (B, 2, 32 * 4)

@@ -106,3 +106,27 @@ def test_real_clip_shorter_than_a_clip_is_padded(checkpoint, shared_videos, tmp_
     assert track["padded"] and track["n_frames"] == 4 and 0.0 <= track["prob"] <= 1.0
     assert result["verdict"] in {"fake", "real"}
     assert (tmp_path / "d1.png").stat().st_size > 1000
+
+
+def _track(track_id: int, clip_probs: list[float], threshold: float = 0.5):
+    from sdrlib.predict.scoring import TrackPrediction
+
+    prob = float(np.mean(clip_probs))
+    return TrackPrediction(
+        track_id, prob, "fake" if prob >= threshold else "real", threshold, len(clip_probs), 8 * len(clip_probs),
+        [8 * i for i in range(len(clip_probs))], clip_probs, [], [], False, 100.0,
+    )
+
+
+def test_a_video_is_scored_as_validation_and_evaluation_score_it():
+    """Issue 11, item 14: the verdict compares the threshold with the score validation chose it on."""
+    from sdrlib.engine.metrics import video_scores
+    from sdrlib.predict.scoring import VideoPrediction
+
+    prediction = VideoPrediction("v.mp4", [_track(0, [0.1, 0.2, 0.3]), _track(1, [0.8, 0.6])], runtime_s=0.0)
+    clips = pd.DataFrame(
+        {"video_id": "v", "label": 1, "domain": "dfdc", "track": [0, 0, 0, 1, 1], "prob": [0.1, 0.2, 0.3, 0.8, 0.6]}
+    )
+    assert prediction.prob == pytest.approx(video_scores(clips)["prob"].iloc[0])
+    assert prediction.prob == pytest.approx(0.7) and prediction.verdict == "fake"
+    assert VideoPrediction("w.mp4", [_track(0, [0.2, 0.4])], 0.0).prob == pytest.approx(0.3)

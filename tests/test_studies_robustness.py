@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -163,10 +164,30 @@ def test_run_robustness_scores_the_table2_runs_and_then_reads_the_cache(tmp_path
             "cross_domains": [],
         },
     )
+    seen = []  # (transform, clip scores) of every evaluation, in the order of the conditions
+    evaluate = engine_runs.evaluate_checkpoint
+
+    def recording(*args, **kwargs):
+        result = evaluate(*args, **kwargs)
+        seen.append((kwargs["transform"], result.clips))
+        return result
+
+    monkeypatch.setattr(engine_runs, "evaluate_checkpoint", recording)
     result = run_robustness(
         profile, tmp_path / "r", perturbations=["contrast", "noise"], levels=[1, 5], progress=False
     )
     long = result.long
+    # the perturbations reach the model: contrast multiplies by its level's factor, noise adds
+    # something, and every perturbed evaluation scores the clips differently from the clean one
+    assert [t is None for t, _ in seen] == [True, False, False, False, False]
+    probe = _clips()
+    torch.testing.assert_close(seen[1][0](probe), probe * 0.85)
+    torch.testing.assert_close(seen[2][0](probe), probe * 0.35)
+    assert all(not torch.equal(t(probe), probe) for t, _ in seen[3:])
+    clean = seen[0][1]["prob"].to_numpy()
+    for _, clips in seen[1:]:
+        assert clips["video_id"].tolist() == seen[0][1]["video_id"].tolist()
+        assert np.abs(clips["prob"].to_numpy() - clean).max() > 1e-6, "a perturbation left every score as clean"
     assert set(long["perturbation"]) == {"clean", "contrast", "noise"}
     assert set(long.loc[long["perturbation"] != "clean", "level"]) == {1, 5}
     assert set(long["test_domain"]) == {"all", "ffpp-df", "ffpp-nt"}

@@ -37,13 +37,6 @@ def test_video_counts(videos: pd.DataFrame) -> dict[str, dict[str, int]]:
     return counts
 
 
-def expected_test_counts(profile: Profile) -> int | None:
-    """Real (= fake) test videos per domain a SynthDF profile asks for; None for real data."""
-    synth = (profile.run.get("data") or {}).get("synth") or {}
-    per_split = synth.get("n_per_split") or {}
-    return int(per_split["test"]) if "test" in per_split else None
-
-
 def banner(profile: Profile, seeds: list[int], counts: dict[str, dict[str, int]]) -> str:
     """One Markdown block: the profile, the data, the seeds and the test-set sizes of a page."""
     sizes = ", ".join(f"{d} {c['real']} / {c['fake']}" for d, c in counts.items())

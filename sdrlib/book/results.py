@@ -43,6 +43,17 @@ def is_synthetic(profile: str | Profile) -> bool:
     return bool(data.get("synth")) and not data.get("roots")
 
 
+def synth_test_videos(profile: str | Profile) -> int | None:
+    """Real test videos per SynthDF domain in the profile's data, as many fakes; ``None`` on real data.
+
+    What the results chapters check their per-domain counts against (``n_real``, ``n_fake``).
+    """
+    prof = as_profile(profile)
+    if not is_synthetic(prof):
+        return None
+    return int(prof.run_config().data.synth.n_per_split.get("test", 0))
+
+
 def data_label(profile: str | Profile, short: bool = False) -> str:
     """One line naming the data the profile's numbers come from, for table captions and rows."""
     prof = as_profile(profile)

@@ -1,7 +1,9 @@
 """Where generated data sets and cached training runs live.
 
 ``$SDR_CACHE`` (default ``~/.cache/sdr-book``) holds ``data/`` (SynthDF sets keyed by their
-parameters) and ``runs/`` (training runs keyed by :meth:`RunConfig.fingerprint`). A cached run is
+parameters and their generator's source) and ``runs/`` (training runs keyed by
+:meth:`RunConfig.fingerprint`, with their evaluations keyed by the checkpoint and the test data
+inside). A cached run is
 complete when its ``summary.json`` exists; anything else is retrained (or resumed). Re-running a
 notebook or an experiment therefore re-renders its tables instead of retraining.
 """

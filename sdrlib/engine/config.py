@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sdrlib.config import ConfigError, apply_overrides, from_dict, to_dict
-from sdrlib.engine.fingerprint import code_fingerprint
+from sdrlib.engine.fingerprint import code_fingerprint, data_fingerprint
 from sdrlib.losses import LossConfig
 
 
@@ -116,6 +116,11 @@ class RunConfig:
             raise ConfigError(f"train.steps must be >= 1, got {self.train.steps}")
         if self.data.batch_size < 2:
             raise ConfigError("data.batch_size must be >= 2 (a balanced batch holds a real and a fake)")
+        if self.train.balanced and self.data.batch_size % 2:
+            raise ConfigError(
+                "data.batch_size must be even with train.balanced (half reals, half fakes), "
+                f"got {self.data.batch_size}"
+            )
         if self.data.clip_len < 1:
             raise ConfigError(f"data.clip_len must be >= 1, got {self.data.clip_len}")
         if not 0 <= self.optim.warmup_frac < 1:
@@ -130,9 +135,14 @@ class RunConfig:
 
         The code hash (:func:`~sdrlib.engine.fingerprint.code_fingerprint`) makes the cache safe
         while the library changes: a cached run is reused only when retraining would run exactly the
-        same code on exactly the same config.
+        same code on exactly the same config. With ``data.roots``, the hash of what the directories
+        hold (:func:`~sdrlib.engine.fingerprint.data_fingerprint`) makes it safe when a data set is
+        prepared again.
         """
-        payload = json.dumps({"config": self.to_dict(), "code": code_fingerprint()}, sort_keys=True)
+        payload = {"config": self.to_dict(), "code": code_fingerprint()}
+        if self.data.roots:  # prepared directories: their content too (SynthDF is keyed by its spec)
+            payload["data"] = data_fingerprint(self.data.roots)
+        payload = json.dumps(payload, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -13,12 +14,22 @@ from sdrlib.data import ClipDataset, generate_synthdf
 from sdrlib.data.synthetic import GENERATOR_VERSION, synthdf_params
 from sdrlib.engine.cache import data_cache_dir
 from sdrlib.engine.config import DataConfig, SynthSpec
+from sdrlib.engine.fingerprint import source_fingerprint
 
 
-def synth_root(spec: SynthSpec) -> Path:
-    """Generate (once) the SynthDF data set described by ``spec``; return its directory."""
-    # Keyed by everything that defines the bytes (the full domain specs and the generator
-    # version included), so a changed default gets a new folder instead of a refused one.
+@functools.lru_cache(maxsize=1)
+def generator_fingerprint() -> str:
+    """Hash of the SynthDF generator's source: :mod:`sdrlib.data.synthetic` and the modules it imports."""
+    return source_fingerprint(["sdrlib.data.synthetic"], packages=False)
+
+
+def synth_key(spec: SynthSpec) -> str:
+    """The cache key of the SynthDF set of ``spec``: everything that defines its bytes.
+
+    The full domain specs, and the generator's source (a change to the generator without a
+    ``GENERATOR_VERSION`` bump must not reuse stale data), so a changed default gets a new folder
+    instead of a refused one.
+    """
     params = synthdf_params(
         list(spec.domains),
         dict(spec.n_per_split),
@@ -28,8 +39,13 @@ def synth_root(spec: SynthSpec) -> Path:
         spec.spatial_scale,
         spec.temporal_scale,
     )
-    payload = {"params": params, "version": GENERATOR_VERSION}
-    key = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]
+    payload = {"params": params, "version": GENERATOR_VERSION, "code": generator_fingerprint()}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def synth_root(spec: SynthSpec) -> Path:
+    """Generate (once) the SynthDF data set described by ``spec``; return its directory."""
+    key = synth_key(spec)
     out = data_cache_dir(f"synthdf-{key}")
     return Path(
         generate_synthdf(

@@ -4,12 +4,19 @@ torchrun sets ``RANK``, ``LOCAL_RANK`` and ``WORLD_SIZE``; when they are present
 joins the process group (NCCL on GPUs, gloo on the CPU), wraps the model in
 ``DistributedDataParallel`` and gives each rank its share of every epoch's batches. Only rank 0
 writes files. With no such variables everything runs in one process.
+
+Each rank draws its own random streams (:func:`rank_seed`: TPA parameters, posterior noise,
+dropout), while the weights start equal on every rank (seeded before the rank offset, then
+broadcast by DDP). Modules outside the DDP wrapper that train with the model, such as the critic
+of a critic-based MI loss, have their gradients averaged by :func:`average_gradients`.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.distributed as dist
@@ -35,6 +42,14 @@ class DistContext:
     def barrier(self) -> None:
         if dist.is_initialized():
             dist.barrier()
+
+    def all_gather(self, obj: Any) -> list[Any]:
+        """``obj`` of every rank, in rank order (``[obj]`` without a process group)."""
+        if not dist.is_initialized():
+            return [obj]
+        out: list[Any] = [None] * dist.get_world_size()
+        dist.all_gather_object(out, obj)
+        return out
 
     def close(self) -> None:
         if self.initialized_here and dist.is_initialized():
@@ -62,3 +77,35 @@ def init_distributed(device_type: str, force: bool = False) -> DistContext:
         torch.cuda.set_device(local_rank)
     dist.init_process_group(backend=backend, rank=rank, world_size=world_size)
     return DistContext(rank, local_rank, world_size, initialized_here=True)
+
+
+#: Spacing of the per-rank seeds: far apart, so that no two ranks of one job share a stream.
+RANK_SEED_STRIDE = 1_000_003
+
+
+def rank_seed(seed: int, rank: int) -> int:
+    """The seed of ``rank``'s random streams; rank 0 keeps ``seed`` (a one-process run is unchanged)."""
+    return seed + rank * RANK_SEED_STRIDE
+
+
+def average_gradients(params: Iterable[torch.nn.Parameter]) -> None:
+    """Average the gradients of ``params`` over the ranks (one all-reduce of one flat buffer).
+
+    For trainable modules the DDP wrapper does not hold (the critic of ``loss.mi_loss=jsd``);
+    a missing gradient counts as zero, so every rank joins the collective. No-op without a
+    process group.
+    """
+    if not dist.is_initialized():
+        return
+    params = [p for p in params if p.requires_grad]
+    if not params:
+        return
+    grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in params]
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    dist.all_reduce(flat)
+    flat /= dist.get_world_size()
+    offset = 0
+    for p, g in zip(params, grads, strict=True):
+        g.copy_(flat[offset : offset + g.numel()].view(g.shape))
+        p.grad = g
+        offset += g.numel()

@@ -77,7 +77,8 @@ def predict_clips(
     ``num_workers`` processes decode the clips (0: this process), as the training loader does.
 
     Returns:
-        One row per clip: ``video_id``, ``label``, ``domain``, ``start``, ``prob``, ``logit``.
+        One row per clip: ``video_id``, ``label``, ``domain``, ``track``, ``start``, ``prob``,
+        ``logit``.
     """
     model.eval()
     loader = DataLoader(
@@ -87,7 +88,8 @@ def predict_clips(
         num_workers=num_workers,
         pin_memory=device.type == "cuda",
     )
-    rows: dict[str, list] = {"video_id": [], "label": [], "domain": [], "start": [], "prob": [], "logit": []}
+    columns = ("video_id", "label", "domain", "track", "start", "prob", "logit")
+    rows: dict[str, list] = {column: [] for column in columns}
     for batch in tqdm(loader, desc=desc, disable=not progress, leave=False):
         x = model_input(batch["clip"], device, channels_last, transform)
         with autocast_context(device, precision):
@@ -95,6 +97,7 @@ def predict_clips(
         rows["video_id"] += list(batch["video_id"])
         rows["label"] += batch["label"].tolist()
         rows["domain"] += list(batch["domain"])
+        rows["track"] += batch["track"].tolist()
         rows["start"] += batch["start"].tolist()
         rows["logit"] += logit.cpu().tolist()
         rows["prob"] += torch.sigmoid(logit).cpu().tolist()

@@ -4,11 +4,18 @@ SDR_SPEC section 3: video-level AUC is the AUC over videos of the *mean clip pro
 section 5 lists the traps this module avoids: clip AUC reported as video AUC, videos grouped by
 folder name (FF++ ``000_003`` exists under every manipulation), thresholds not chosen on
 validation data. Videos are keyed by the manifest's unique ``video_id``; a video with many clips
-counts once. Explained in the book chapter 'training end to end'.
+counts once.
+
+One rule turns clip scores into a video score everywhere (validation, where the threshold is
+chosen; evaluation; ``sdr predict``): :func:`video_probabilities`, the mean clip probability of each
+face track, then the highest track of the video (one swapped face makes a video fake, as in
+DFDC's multi-face scenes). With one track per video, as in FF++, Celeb-DF-v2 and SynthDF, it is
+SDR_SPEC's mean clip probability. Explained in the book chapter 'training end to end'.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -39,15 +46,42 @@ class DetectionMetrics:
         return asdict(self)
 
 
-def video_scores(clips: pd.DataFrame) -> pd.DataFrame:
-    """Average clip probabilities per video.
+def video_probabilities(video_ids: Sequence, tracks: Sequence, probs: Sequence[float]) -> pd.Series:
+    """The fake probability of each video from its clips: the mean over the clips of each face
+    track, then the highest track (see the module docstring).
 
     Args:
-        clips: one row per clip with columns ``video_id``, ``label``, ``domain``, ``prob``.
+        video_ids, tracks, probs: one entry per clip (its video, its face track, its probability).
 
     Returns:
-        One row per video: ``video_id``, ``label``, ``domain``, ``prob`` (mean over its clips),
-        ``n_clips``. Raises ValueError when one video id carries two labels (ids collided).
+        The video probabilities, indexed by video id (sorted).
+    """
+    frame = pd.DataFrame(
+        {"video_id": list(video_ids), "track": list(tracks), "prob": np.asarray(probs, float)}
+    )
+    per_track = frame.groupby(["video_id", "track"], sort=True)["prob"].mean()
+    return per_track.groupby(level="video_id", sort=True).max()
+
+
+def video_probability(probs: Sequence[float], tracks: Sequence | None = None) -> float:
+    """:func:`video_probabilities` of one video's clips (``tracks=None``: one face track)."""
+    probs = np.asarray(probs, dtype=float)
+    if probs.size == 0:
+        raise ValueError("a video needs at least one scored clip")
+    tracks = np.zeros(len(probs), dtype=int) if tracks is None else tracks
+    return float(video_probabilities(np.zeros(len(probs), dtype=int), tracks, probs).iloc[0])
+
+
+def video_scores(clips: pd.DataFrame) -> pd.DataFrame:
+    """One score per video by :func:`video_probabilities`.
+
+    Args:
+        clips: one row per clip with columns ``video_id``, ``label``, ``domain``, ``prob`` and
+            optionally ``track`` (absent: one face track per video).
+
+    Returns:
+        One row per video: ``video_id``, ``label``, ``domain``, ``prob``, ``n_clips``,
+        ``n_tracks``. Raises ValueError when one video id carries two labels (ids collided).
     """
     missing = [c for c in CLIP_COLUMNS if c not in clips.columns]
     if missing:
@@ -61,13 +95,15 @@ def video_scores(clips: pd.DataFrame) -> pd.DataFrame:
             f"{len(clash)} video id(s) have both labels, e.g. {clash.index[0]!r}: ids must be unique "
             "across manipulations (never group videos by folder name)"
         )
+    tracks = clips["track"] if "track" in clips.columns else pd.Series(0, index=clips.index)
     grouped = clips.groupby("video_id", sort=True)
     return pd.DataFrame(
         {
             "label": grouped["label"].first().astype(int),
             "domain": grouped["domain"].first(),
-            "prob": grouped["prob"].mean(),
+            "prob": video_probabilities(clips["video_id"], tracks, clips["prob"]),
             "n_clips": grouped.size(),
+            "n_tracks": tracks.groupby(clips["video_id"]).nunique(),
         }
     ).reset_index()
 
@@ -79,18 +115,21 @@ def _safe_auc(labels: np.ndarray, scores: np.ndarray) -> float:
 
 
 def equal_error_rate(labels: np.ndarray, scores: np.ndarray) -> float:
-    """EER: the error rate where the false-positive rate equals the false-negative rate."""
+    """EER: the error rate where the false-positive rate equals the false-negative rate.
+
+    Read on the ROC curve with its points joined by straight lines: ``FNR - FPR`` falls from 1 to
+    -1 along it, and the EER is where it crosses 0, interpolated between the two points around the
+    crossing (on a vertical stretch of the curve, the FPR of that stretch).
+    """
     if len(np.unique(labels)) < 2:
         return float("nan")
     fpr, tpr, _ = roc_curve(labels, scores)
-    fnr = 1.0 - tpr
-    i = int(np.nanargmin(np.abs(fnr - fpr)))
-    # linear interpolation between the two ROC points that bracket the crossing
-    if i + 1 < len(fpr) and (fnr[i] - fpr[i]) * (fnr[i + 1] - fpr[i + 1]) < 0:
-        a, b = fnr[i] - fpr[i], fnr[i + 1] - fpr[i + 1]
-        w = a / (a - b)
-        return float(fpr[i] + w * (fpr[i + 1] - fpr[i]))
-    return float((fpr[i] + fnr[i]) / 2)
+    diff = (1.0 - tpr) - fpr
+    i = int(np.argmax(diff <= 0))  # the first point at or past the crossing (never 0: diff[0] = 1)
+    if diff[i] == 0:
+        return float(fpr[i])
+    w = diff[i - 1] / (diff[i - 1] - diff[i])
+    return float(fpr[i - 1] + w * (fpr[i] - fpr[i - 1]))
 
 
 def choose_threshold(labels: np.ndarray, scores: np.ndarray) -> float:
@@ -137,6 +176,16 @@ def detection_metrics(clips: pd.DataFrame, threshold: float | None = 0.5) -> Det
     )
 
 
+def domain_rows(table: pd.DataFrame, domain: str) -> pd.DataFrame:
+    """The rows fake domain ``domain`` is scored on: its fakes, and the reals of the same domain or
+    of its family (FF++'s shared originals carry the family domain ``ffpp``, see
+    :mod:`sdrlib.data.domains`). Serves clip and video tables alike (the metrics table and the ROC
+    curves, which must agree)."""
+    reals = table[(table["label"] == 0) & table["domain"].isin({domain, family(domain)})]
+    fakes = table[(table["label"] == 1) & (table["domain"] == domain)]
+    return pd.concat([reals, fakes])
+
+
 def per_domain_metrics(clips: pd.DataFrame, threshold: float | None = 0.5) -> pd.DataFrame:
     """One row of metrics per fake domain, plus an ``all`` row.
 
@@ -146,11 +195,6 @@ def per_domain_metrics(clips: pd.DataFrame, threshold: float | None = 0.5) -> pd
     """
 
     rows = [{"domain": "all", **detection_metrics(clips, threshold).as_dict()}]
-    reals = clips[clips["label"] == 0]
     for domain in sorted(clips.loc[clips["label"] == 1, "domain"].unique()):
-        fakes = clips[(clips["label"] == 1) & (clips["domain"] == domain)]
-        own_reals = reals[reals["domain"].isin({domain, family(domain)})]
-        rows.append(
-            {"domain": domain, **detection_metrics(pd.concat([own_reals, fakes]), threshold).as_dict()}
-        )
+        rows.append({"domain": domain, **detection_metrics(domain_rows(clips, domain), threshold).as_dict()})
     return pd.DataFrame(rows)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from sdrlib.utils import atomic_write_text
+from sdrlib.utils import atomic_write_text, seed_everything
 
 LOG_FILE = "train_log.csv"
 VAL_FILE = "val_log.csv"
@@ -127,6 +127,19 @@ def rng_state() -> dict[str, Any]:
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
+
+
+def rank_rng_state(
+    saved: dict[str, Any] | list[dict[str, Any]], rank: int, fallback_seed: int
+) -> dict[str, Any]:
+    """The streams ``rank`` resumes with: ``saved`` holds one state per rank of the interrupted run
+    (or one state, as runs saved before DDP runs kept their own). A rank the interrupted run did not
+    have starts fresh streams from ``fallback_seed``."""
+    states = saved if isinstance(saved, list) else [saved]
+    if rank < len(states):
+        return states[rank]
+    seed_everything(fallback_seed)
+    return rng_state()
 
 
 def set_rng_state(state: dict[str, Any]) -> None:

@@ -25,10 +25,11 @@ from tqdm.auto import tqdm
 
 from sdrlib.config import ConfigError
 from sdrlib.engine.cache import run_cache_dir
+from sdrlib.engine.checkpoint import resolve_checkpoint
 from sdrlib.engine.config import RunConfig
 from sdrlib.engine.data import resolve_roots
 from sdrlib.engine.evaluate import evaluate_checkpoint
-from sdrlib.engine.fingerprint import module_fingerprint
+from sdrlib.engine.fingerprint import data_fingerprint, file_digest, module_fingerprint
 from sdrlib.engine.inference import ClipTransform
 from sdrlib.engine.metrics import video_scores
 from sdrlib.engine.run_state import is_finished, load_result
@@ -38,7 +39,10 @@ from sdrlib.utils import atomic_write_text
 _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 #: The metric columns of an evaluation that every long table carries.
-METRIC_COLUMNS = ("video_auc", "clip_auc", "video_ap", "video_eer", "video_acc", "n_videos")
+METRIC_COLUMNS = (
+    *("video_auc", "clip_auc", "video_ap", "video_eer", "video_acc"),
+    *("n_videos", "n_real", "n_fake"),
+)
 #: The per-video columns of an evaluation (what intervals are bootstrapped from).
 VIDEO_COLUMNS = ("video_id", "domain", "label", "prob")
 
@@ -87,10 +91,15 @@ def ensure_trained(config: RunConfig, progress: bool = True) -> Path:
     return run_dir
 
 
-def _evaluation_key(domains: list[str] | None, condition: Condition) -> str:
-    """What decides a cached evaluation besides the run: domains, label and the transform's code."""
+def _evaluation_key(
+    domains: list[str] | None, condition: Condition, checkpoint: Path, roots: list[Path]
+) -> str:
+    """What decides a cached evaluation: the domains, the condition's label and its transform's
+    code, the checkpoint's bytes and the test data (:func:`~sdrlib.engine.fingerprint.data_fingerprint`,
+    the key of the runs too)."""
     code = None if condition.transform is None else module_fingerprint(condition.transform.__module__)
     payload = [domains, condition.label] if code is None else [domains, condition.label, code]
+    payload += [file_digest(checkpoint), data_fingerprint(roots)]
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -113,8 +122,9 @@ def cached_evaluation(
     ``condition``.
 
     Cached in ``run_dir/eval/`` (``<label>-<key>.csv`` and ``.videos.csv``), keyed by the domains,
-    the condition's label and the source of the module that defines its transform (editing a
-    study's transform re-scores instead of reusing).
+    the condition's label, the source of the module that defines its transform (editing a study's
+    transform re-scores instead of reusing), the bytes of the best checkpoint and the content of
+    the test data.
 
     Raises:
         ConfigError: a label that is not a plain name, or ``clean`` with a transform.
@@ -125,13 +135,15 @@ def cached_evaluation(
         )
     if (condition.label == "clean") != (condition.transform is None):
         raise ConfigError("the label 'clean' means no transform, and a transform needs its own label")
-    path = run_dir / "eval" / f"{condition.label}-{_evaluation_key(domains, condition)}.csv"
+    roots = resolve_roots(config.data)
+    weights = resolve_checkpoint(run_dir).with_suffix(".safetensors")
+    path = run_dir / "eval" / f"{condition.label}-{_evaluation_key(domains, condition, weights, roots)}.csv"
     videos_path = path.with_suffix(".videos.csv")
     if path.exists() and videos_path.exists():
         return CachedEvaluation(pd.read_csv(path), pd.read_csv(videos_path))
     result = evaluate_checkpoint(
         run_dir,
-        resolve_roots(config.data),
+        roots,
         split="test",
         domains=domains,
         batch_size=config.data.eval_batch_size,

@@ -43,8 +43,11 @@ class BalancedBatchSampler(Sampler[list[int]]):
                 "balanced sampling needs both real (0) and fake (1) training clips; "
                 f"found labels {sorted(set(self.labels.tolist()))}"
             )
-        if batch_size < 2 and balanced:
-            raise ValueError("balanced batches need batch_size >= 2")
+        if balanced and (batch_size < 2 or batch_size % 2):
+            raise ValueError(
+                "balanced batches hold as many reals as fakes: batch_size must be even and >= 2, "
+                f"got {batch_size}"
+            )
         self.batch_size = batch_size
         self.seed = seed
         self.balanced = balanced

@@ -30,12 +30,18 @@ def lr_factor(step: int, total_steps: int, warmup_frac: float, min_lr_ratio: flo
 
 
 def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
-    """No weight decay on biases, norms, embeddings and tokens (1-D tensors and learned positions)."""
+    """No weight decay on biases, norms, embeddings and tokens.
+
+    That is: every 1-D tensor (norm scales, most biases), every tensor named ``bias`` whatever its
+    shape (TRFI's ``(K, 2D)`` bias of the K posterior heads), and the learned positions and class
+    token of the temporal transformer.
+    """
     decay, no_decay = [], []
     for name, param in model.named_parameters():
         if not param.requires_grad:
             continue
-        if param.ndim <= 1 or name.endswith(("pos_embed", "cls_token", ".pos", ".cls")):
+        leaf = name.rpartition(".")[2]
+        if param.ndim <= 1 or leaf in ("bias", "pos_embed", "cls_token", "pos", "cls"):
             no_decay.append(param)
         else:
             decay.append(param)
@@ -45,8 +51,14 @@ def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
 def build_optimizer(
     model: nn.Module, cfg: OptimConfig, total_steps: int
 ) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LambdaLR]:
-    """AdamW over ``model`` and its per-step LR schedule."""
-    optimizer = torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=tuple(cfg.betas))
+    """AdamW over ``model`` and its per-step LR schedule.
+
+    The fused AdamW takes ``optimizer.found_inf`` (a device tensor, 1 = skip): the trainer skips a
+    non-finite update on the device without a host sync, as ``torch.amp.GradScaler`` does.
+    """
+    optimizer = torch.optim.AdamW(
+        param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=tuple(cfg.betas), fused=True
+    )
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: lr_factor(step, total_steps, cfg.warmup_frac, cfg.min_lr_ratio)
     )

@@ -6,7 +6,14 @@ What it guarantees (and the anchors do not, SDR_SPEC section 5):
 - the LR schedule is stepped after every optimizer step (and logged);
 - video-level metrics average clip probabilities per unique ``video_id``;
 - an interrupted run resumed with ``resume=True`` reaches the same weights as an uninterrupted
-  one on the CPU (data order, TPA draws and dropout are all functions of the saved state).
+  one on the CPU (data order, TPA draws and dropout are all functions of the saved state);
+- a non-finite loss or gradient never reaches the weights: the update of that step is skipped on
+  the device (no host sync per step) and the run stops with ``FloatingPointError`` at the next
+  log or validation step;
+- ``last.json`` describes the weights beside it: the metrics and threshold of the validation at
+  its own step (``metrics["val_step"]`` says which validation the threshold comes from);
+- under DDP each rank draws its own random streams and the critic of a critic-based MI loss
+  (outside the DDP wrapper) has its gradients averaged like the model's.
 
 GPU paths: bf16 autocast, channels_last_3d, optional ``torch.compile``, DDP under torchrun.
 Explained in the book chapter 'training end to end'.
@@ -36,7 +43,7 @@ from sdrlib.engine.checkpoint import (
 )
 from sdrlib.engine.config import RunConfig
 from sdrlib.engine.data import eval_workers, open_split, resolve_roots
-from sdrlib.engine.distributed import DistContext, init_distributed
+from sdrlib.engine.distributed import DistContext, average_gradients, init_distributed, rank_seed
 from sdrlib.engine.inference import clip_bce, predict_clips
 from sdrlib.engine.metrics import choose_threshold, detection_metrics, video_scores
 from sdrlib.engine.published import create_start_model
@@ -46,6 +53,7 @@ from sdrlib.engine.run_state import (
     RunLogger,
     TrainResult,
     is_finished,
+    rank_rng_state,
     rng_state,
     set_rng_state,
 )
@@ -142,8 +150,12 @@ def train(
         run_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_text(run_dir / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False))
 
-    seed_everything(tcfg.seed)
+    seed_everything(tcfg.seed)  # the same on every rank: same data, same initial weights
+    if not ctx.is_main:
+        ctx.barrier()  # rank 0 generates a missing SynthDF set alone (ranks would race to write it)
     roots = resolve_roots(config.data)
+    if ctx.is_main:
+        ctx.barrier()
     train_set = open_split(config.data, "train", "train", config.data.train_domains, tcfg.seed, roots)
     val_set = open_split(config.data, "val", "eval", config.data.train_domains, tcfg.seed, roots)
     if len(train_set) == 0 or len(val_set) == 0:
@@ -159,13 +171,16 @@ def train(
     if channels_last:
         model = model.to_channels_last()
     # critic-based MI losses own trainable parameters: they train with the model, on its device
-    latent_dim = getattr(getattr(model, "config", None), "latent_dim", None)
-    criterion = SDRLoss(config.loss, latent_dim=latent_dim).to(device)
+    criterion = SDRLoss(config.loss, latent_dim=model_latent_dim(model)).to(device)
     optimizer, scheduler = build_optimizer(torch.nn.ModuleList([model, criterion]), config.optim, tcfg.steps)
+    # from here on each rank draws its own TPA parameters, posterior noise and dropout masks
+    seed_everything(rank_seed(tcfg.seed, ctx.rank))
 
     step, epoch, pos = 0, 0, 0
     best_metrics: dict[str, float] | None = None
     best_step, best_threshold = 0, 0.5
+    # the latest validation: (step, metrics, threshold), what last.json describes
+    last_val: tuple[int, dict[str, float], float] = (0, {}, 0.5)
     if resume and resume_file.exists():
         state = load_resume_state(resume_file)
         model.load_state_dict(state["model"])
@@ -178,7 +193,8 @@ def train(
             state["best_step"],
             state["best_threshold"],
         )
-        set_rng_state(state["rng"])
+        last_val = tuple(state.get("last_val", last_val))
+        set_rng_state(rank_rng_state(state["rng"], ctx.rank, rank_seed(tcfg.seed, ctx.rank) + step))
 
     train_model = model
     if tcfg.compile:
@@ -198,9 +214,12 @@ def train(
     )
 
     def save_state() -> None:
+        rngs = ctx.all_gather(rng_state())  # a collective: every rank takes part
         if not ctx.is_main:
             return
-        save_checkpoint(ckpt_dir / "last", model, _meta(config, step, best_metrics or {}, best_threshold))
+        val_step, val_metrics, val_threshold = last_val
+        metrics = {**(val_metrics if val_step == step else {}), "val_step": val_step}
+        save_checkpoint(ckpt_dir / "last", model, _meta(config, step, metrics, val_threshold))
         save_resume_state(
             resume_file,
             {
@@ -214,12 +233,13 @@ def train(
                 "best_metrics": best_metrics,
                 "best_step": best_step,
                 "best_threshold": best_threshold,
-                "rng": rng_state(),
+                "last_val": list(last_val),
+                "rng": rngs,
             },
         )
 
     def run_validation() -> None:
-        nonlocal best_metrics, best_step, best_threshold
+        nonlocal best_metrics, best_step, best_threshold, last_val
         if ctx.is_main:
             metrics, threshold, _ = validate(
                 model,
@@ -239,11 +259,23 @@ def train(
                     "threshold": threshold,
                 },
             )
+            last_val = (step, metrics, threshold)
             if _better(metrics, best_metrics):
                 best_metrics, best_step, best_threshold = metrics, step, threshold
                 save_checkpoint(ckpt_dir / "best", model, _meta(config, step, metrics, threshold))
         ctx.barrier()
         model.train()
+
+    # step at which the loss or a gradient first became non-finite (-1: never), kept on the device
+    first_bad = torch.full((), -1, dtype=torch.long, device=device)
+
+    def check_finite() -> None:
+        bad = int(first_bad)  # the host sync, only where the loop syncs anyway
+        if bad >= 0:
+            raise FloatingPointError(
+                f"the loss or its gradients became non-finite at step {bad} (that update was skipped, "
+                "the weights are intact); lower optim.lr"
+            )
 
     model.train()
     interrupted = False
@@ -265,19 +297,22 @@ def train(
             losses = criterion(output, labels, progress=step / tcfg.steps)
             optimizer.zero_grad(set_to_none=True)
             losses["loss"].backward()
+            average_gradients(criterion.parameters())
             grad_norm = torch.nn.utils.clip_grad_norm_(
                 [p for group in optimizer.param_groups for p in group["params"]], config.optim.grad_clip
             )
+            bad = ~(torch.isfinite(grad_norm) & torch.isfinite(losses["loss"].detach()))
+            first_bad = torch.where(bad & (first_bad < 0), step + 1, first_bad)
+            optimizer.found_inf = bad.float()  # the fused AdamW skips the update on the device
             optimizer.step()
             lr = optimizer.param_groups[0]["lr"]
             scheduler.step()
             step += 1
             pos += 1
             bar.update(1)
-            if not torch.isfinite(losses["loss"]):
-                raise FloatingPointError(
-                    f"loss became {losses['loss'].item()} at step {step}; lower optim.lr"
-                )
+            stopping = stop_after is not None and step >= stop_after
+            if step % tcfg.log_every == 0 or step % eval_every == 0 or step == tcfg.steps or stopping:
+                check_finite()
             if step % tcfg.log_every == 0 or step == tcfg.steps:
                 row = {"step": step, "epoch": epoch, "lr": lr, "grad_norm": float(grad_norm)}
                 row.update(
@@ -328,6 +363,11 @@ def train(
         finished=finished,
         wall_s=wall,
     )
+
+
+def model_latent_dim(model: torch.nn.Module) -> int | None:
+    """D of the model's branch latents (``model.cfg.latent_dim``), ``None`` for models without."""
+    return getattr(getattr(unwrap_model(model), "cfg", None), "latent_dim", None)
 
 
 def _meta(config: RunConfig, step: int, metrics: dict[str, float], threshold: float) -> CheckpointMeta:

@@ -72,14 +72,23 @@ def symmetric_kl_loss(
     return (skl.sum(dim=-1) if reduction == "sum" else skl.mean(dim=-1)).mean()
 
 
+#: The narrowest hidden layer of :class:`CriticMILoss`'s critic (see its docstring).
+CRITIC_MIN_WIDTH = 128
+
+
 class CriticMILoss(nn.Module):
     """``-I(z_i; z_j)`` averaged over branch pairs, estimated with a learned critic [A].
 
     Latents are averaged over tokens (one vector per clip and branch, as in the contrastive
     loss); for each pair ``i < j`` the joint samples are the same clip's two branches and the
     negatives are the other clips of the batch. One separable critic ``g(z_i)^T h(z_j)`` (one
-    hidden layer of width D, embedding 128) is shared by all pairs. Its parameters must be
-    trained with the model (add the loss module's parameters to the optimizer).
+    hidden layer of width ``max(D, 128)``, embedding 128) is shared by all pairs. Its parameters
+    must be trained with the model (add the loss module's parameters to the optimizer).
+
+    The width floor is measured (``tests/test_losses_parts.py``): on branch latents with a known
+    MI of 1.5 nats in D = 8 dimensions, 300 Adam steps of a width-D critic read 0.36 (JSD) and 0.73
+    (InfoNCE) nats; width 128 reads 1.29 and 1.36. At D = 32 (the CPU profiles) width 32 reads
+    0.61 / 0.68, width 128 1.06 / 1.16.
 
     Args:
         kind: ``"jsd"`` (Deep InfoMax objective, :class:`sdrlib.mi.estimators.JSD`) or
@@ -97,7 +106,8 @@ class CriticMILoss(nn.Module):
         if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
             raise ValueError(f"latent_dim must be a positive integer, got {latent_dim!r}")
         self.latent_dim = latent_dim
-        critic = SeparableCritic(latent_dim, latent_dim, embed_dim=128, hidden_dim=latent_dim, num_layers=1)
+        hidden = max(latent_dim, CRITIC_MIN_WIDTH)
+        critic = SeparableCritic(latent_dim, latent_dim, embed_dim=128, hidden_dim=hidden, num_layers=1)
         self.estimator = JSD(critic) if kind == "jsd" else InfoNCE(critic)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:

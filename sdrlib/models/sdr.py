@@ -48,6 +48,9 @@ from sdrlib.models.temporal_transformer import build_temporal_head, spatial_toke
 from sdrlib.models.trfi import TRFI
 from sdrlib.models.video3d import Video3DConfig, parse_options
 
+#: Seed of the test-time TPA draws (``test_time_tpa``), reset at every forward pass.
+TEST_TIME_TPA_SEED = 0
+
 
 @dataclass
 class SDRConfig(Video3DConfig):
@@ -155,10 +158,18 @@ class SDR(VideoModel):
     def make_views(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """The K TPA views of ``x`` (branch-major), or ``x`` itself when TPA is off.
 
+        At inference (``test_time_tpa``) without a ``generator`` the draws come from a CPU
+        generator seeded with :data:`TEST_TIME_TPA_SEED` at every call, never from the global RNG:
+        a batch gets the same scores whatever ran before it, on any device.
+
         Shape:
             ``(B, 3, T, H, W)`` -> ``(K * B, 3, T, H, W)`` (or ``(B, ...)`` when not perturbing).
         """
-        return self.tpa.views(x, generator) if self.perturbs else x
+        if not self.perturbs:
+            return x
+        if generator is None and not self.training:
+            generator = torch.Generator().manual_seed(TEST_TIME_TPA_SEED)
+        return self.tpa.views(x, generator)
 
     def forward_features(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """Trunk feature maps of every branch (one batched trunk call when the trunk is shared).

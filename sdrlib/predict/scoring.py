@@ -26,6 +26,7 @@ from sdrlib.data.faces import FacePipelineConfig, extract_face_tracks
 from sdrlib.data.tracks import eval_clip_starts
 from sdrlib.engine.checkpoint import CheckpointMeta
 from sdrlib.engine.inference import score_batches
+from sdrlib.engine.metrics import video_probability
 from sdrlib.predict.ftcn_protocol import PROTOCOLS, protocol_face_options, score_track_ftcn
 
 #: The verdict of a checkpoint without a threshold, and why.
@@ -65,12 +66,15 @@ class VideoPrediction:
 
     @property
     def prob(self) -> float:
-        """The video's score: the highest track probability (one swapped face makes a video fake).
+        """The video's score by the rule of validation and evaluation
+        (:func:`sdrlib.engine.metrics.video_probabilities`): the highest track probability, a track's
+        being the mean of its clips (one swapped face makes a video fake).
 
         With the default face pipeline there is one track, the largest face; with ``all_tracks``
         every face counts, which matters when the swapped face is not the largest (DFDC scenes).
         """
-        return max(t.prob for t in self.tracks)
+        probs = [p for t in self.tracks for p in t.clip_probs]
+        return video_probability(probs, [t.track_id for t in self.tracks for _ in t.clip_probs])
 
     @property
     def verdict(self) -> str:
@@ -166,7 +170,7 @@ def predict_video(
         else:
             scored = score_track(track.frames, model, meta, device, batch_size)
         starts, probs, frame_scores = scored
-        prob = float(np.mean(probs))
+        prob = video_probability(probs)  # one track: the mean of its clips
         warnings = list(track.warnings)
         if track.padded:
             warnings.append(

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from sklearn.metrics import roc_curve
 
 from sdrlib.engine.config import OptimConfig
-from sdrlib.engine.metrics import video_scores
+from sdrlib.engine.metrics import domain_rows, video_scores
 from sdrlib.engine.run_state import LOG_FILE, VAL_FILE
 from sdrlib.engine.schedule import lr_factor
 
@@ -99,11 +99,8 @@ def plot_roc(clips: pd.DataFrame, title: str = "video-level ROC") -> Figure:
     """ROC curves of the video scores, one per fake domain (fakes vs the reals they are scored with)."""
     videos = video_scores(clips)
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
-    reals = videos[videos["label"] == 0]
     for domain in sorted(videos.loc[videos["label"] == 1, "domain"].unique()):
-        fakes = videos[(videos["label"] == 1) & (videos["domain"] == domain)]
-        own = reals[reals["domain"] == domain]
-        subset = pd.concat([own if len(own) else reals, fakes])
+        subset = domain_rows(videos, domain)  # the reals its AUC in the metrics table uses
         if subset["label"].nunique() < 2:
             continue
         fpr, tpr, _ = roc_curve(subset["label"], subset["prob"])
