@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -52,6 +53,28 @@ def test_table2_trains_once_then_renders_from_cache(micro_profile, tmp_path, mon
     assert list(
         run_experiment("baselines", micro_profile, tmp_path / "b", progress=False).table["method"]
     ) == ["ftcn"]
+
+
+def test_worker_processes_give_the_rows_of_one_process(micro_profile, tmp_path, monkeypatch):
+    """experiments.workers trains and scores the jobs in worker processes (one thread each): the
+    rows come back in job order and equal those of one process with one thread."""
+    micro_profile.experiments.update({"seeds": [0, 1], "table2_models": ["ftcn"]})
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        monkeypatch.setenv("SDR_CACHE", str(tmp_path / "one"))
+        one = run_experiment("table2", micro_profile, tmp_path / "a", progress=False)
+    finally:
+        torch.set_num_threads(previous)
+    monkeypatch.setenv("SDR_CACHE", str(tmp_path / "two"))
+    micro_profile.experiments["workers"] = 2
+    two = run_experiment("table2", micro_profile, tmp_path / "b", progress=False)
+    columns = ["row", "seed", "test_domain", "video_auc", "clip_auc", "n_videos"]
+    pd.testing.assert_frame_equal(two.long[columns], one.long[columns])
+    pd.testing.assert_frame_equal(
+        two.videos.drop(columns="run_dir", errors="ignore"), one.videos.drop(columns="run_dir", errors="ignore")
+    )
+    assert [Path(r).parent.parent for r in two.runs] == [tmp_path / "two"] * 2
 
 
 def test_ffpp_average_reads_the_profiles_ffpp_domains(micro_profile, tmp_path):

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from sdrlib.config import ConfigError
+from sdrlib.config import ConfigError, to_dict
 from sdrlib.engine.cache import run_cache_dir
 from sdrlib.engine.checkpoint import resolve_checkpoint
 from sdrlib.engine.config import RunConfig
@@ -35,6 +35,7 @@ from sdrlib.engine.metrics import video_scores
 from sdrlib.engine.run_state import is_finished, load_result
 from sdrlib.engine.trainer import train
 from sdrlib.utils import atomic_write_text
+from sdrlib.utils.pool import run_in_workers
 
 _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -175,30 +176,64 @@ class RunResults:
     runs: list[Path]
 
 
-def evaluate_runs(jobs: Sequence[RunJob], desc: str, progress: bool = True) -> RunResults:
+def _run_job(job: RunJob, progress: bool) -> tuple[list[dict[str, Any]], list[pd.DataFrame], Path]:
+    """Train (or fetch) one job's run and score it under each of its conditions."""
+    run_dir = ensure_trained(job.config, progress=progress)
+    result = load_result(run_dir)
+    rows, videos = [], []
+    for condition in job.conditions:
+        evaluation = cached_evaluation(run_dir, job.config, job.test_domains, condition, progress)
+        for rec in evaluation.table.to_dict("records"):
+            rows.append(
+                {
+                    **job.fields,
+                    "condition": condition.label,
+                    **condition.fields,
+                    "test_domain": rec["domain"],
+                    **{column: rec[column] for column in METRIC_COLUMNS},
+                    "threshold": result.threshold,
+                    "val_video_auc": result.val_metrics.get("video_auc", np.nan),
+                    "train_wall_s": result.wall_s,
+                    "run_dir": str(run_dir),
+                }
+            )
+        videos.append(evaluation.videos.assign(**job.fields, condition=condition.label, **condition.fields))
+    return rows, videos, run_dir
+
+
+def _run_indexed_job(item: tuple[int, RunJob]) -> tuple[int, list[dict[str, Any]], list[pd.DataFrame], Path]:
+    index, job = item
+    return (index, *_run_job(job, progress=False))
+
+
+def evaluate_runs(jobs: Sequence[RunJob], desc: str, progress: bool = True, workers: int = 1) -> RunResults:
     """Train (or fetch) every job's run and score it under each of its conditions (see
-    :class:`RunResults` for what comes back)."""
-    rows, videos, runs = [], [], []
-    for job in tqdm(jobs, desc=desc, disable=not progress):
-        run_dir = ensure_trained(job.config, progress=progress)
-        runs.append(run_dir)
-        result = load_result(run_dir)
-        for condition in job.conditions:
-            evaluation = cached_evaluation(run_dir, job.config, job.test_domains, condition, progress)
-            for rec in evaluation.table.to_dict("records"):
-                rows.append(
-                    {
-                        **job.fields,
-                        "condition": condition.label,
-                        **condition.fields,
-                        "test_domain": rec["domain"],
-                        **{column: rec[column] for column in METRIC_COLUMNS},
-                        "threshold": result.threshold,
-                        "val_video_auc": result.val_metrics.get("video_auc", np.nan),
-                        "train_wall_s": result.wall_s,
-                        "run_dir": str(run_dir),
-                    }
-                )
-            videos.append(evaluation.videos.assign(**job.fields, condition=condition.label, **condition.fields))
+    :class:`RunResults` for what comes back).
+
+    Args:
+        workers: processes that train and score jobs at once, each with its share of the cores
+            (:func:`sdrlib.utils.pool.run_in_workers`). The small models of the CPU profiles use
+            two cores better as two one-thread runs than as one two-thread run. The data sets are
+            made here first, so that no two workers write the same one; the rows come back in job
+            order whatever the order the workers finish in.
+    """
+    jobs = list(jobs)
+    if workers > 1 and len(jobs) > 1:
+        for data in {json.dumps(to_dict(job.config.data), sort_keys=True): job.config.data for job in jobs}.values():
+            resolve_roots(data)
+        done: dict[int, tuple[list[dict[str, Any]], list[pd.DataFrame], Path]] = {}
+        items = list(enumerate(jobs))
+        for index, rows, videos, run_dir in tqdm(
+            run_in_workers(_run_indexed_job, items, (), min(workers, len(jobs)), ["sdrlib.engine.runs"]),
+            total=len(jobs),
+            desc=desc,
+            disable=not progress,
+        ):
+            done[index] = (rows, videos, run_dir)
+        outcomes = [done[index] for index in range(len(jobs))]
+    else:
+        outcomes = [_run_job(job, progress) for job in tqdm(jobs, desc=desc, disable=not progress)]
+    rows = [row for outcome in outcomes for row in outcome[0]]
+    videos = [frame for outcome in outcomes for frame in outcome[1]]
     video_table = pd.concat(videos, ignore_index=True) if videos else pd.DataFrame(columns=list(VIDEO_COLUMNS))
-    return RunResults(pd.DataFrame(rows), video_table, runs)
+    return RunResults(pd.DataFrame(rows), video_table, [outcome[2] for outcome in outcomes])

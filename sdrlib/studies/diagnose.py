@@ -28,6 +28,7 @@ runs it on one checkpoint, :func:`run_diagnostic` on every ``table2`` run of a p
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -98,9 +99,20 @@ def strong_blur(x: torch.Tensor) -> torch.Tensor:
     return blur_frames(x, sigma, int(2 * round(3 * sigma) + 1))
 
 
-def _seeded(fn: Callable[[torch.Tensor, torch.Generator], torch.Tensor], seed: int) -> Transform:
-    generator = torch.Generator().manual_seed(seed)
-    return lambda x: fn(x, generator)
+@dataclass
+class SeededTransform:
+    """``fn(x, generator)`` with one generator seeded by ``seed``, created at the first call: the
+    same sequence of batches gets the same draws. A picklable object (not a closure), so that the
+    grids can score it in worker processes (``experiments.workers``)."""
+
+    fn: Callable[[torch.Tensor, torch.Generator], torch.Tensor]
+    seed: int
+    generator: torch.Generator | None = field(default=None, repr=False, compare=False)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        if self.generator is None:
+            self.generator = torch.Generator().manual_seed(self.seed)
+        return self.fn(x, self.generator)
 
 
 CONDITIONS: dict[str, str] = {
@@ -119,11 +131,11 @@ def condition_transform(condition: str, seed: int = 0) -> Transform | None:
     if condition == "clean":
         return None
     if condition == "temporal_shuffle":
-        return _seeded(temporal_shuffle, seed)
+        return SeededTransform(temporal_shuffle, seed)
     if condition == "frame_repeat":
         return frame_repeat
     if condition == "appearance_remap":
-        return _seeded(appearance_remap, seed)
+        return SeededTransform(appearance_remap, seed)
     if condition == "blur":
         return strong_blur
     raise ValueError(f"unknown condition {condition!r}; known: {list(CONDITIONS)}")

@@ -27,7 +27,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import av
 import numpy as np
@@ -257,22 +257,34 @@ def perturb(x: torch.Tensor, name: str, level: int, generator: torch.Generator |
     return spec.function(x, spec.value(level))
 
 
-def perturbation_transform(name: str, level: int, seed: int = 0) -> ClipTransform:
-    """A clip transform for :func:`~sdrlib.engine.evaluate.evaluate_model`, reproducible given ``seed``.
+@dataclass
+class PerturbationTransform:
+    """Perturbation ``name`` at ``level`` as a clip transform for
+    :func:`~sdrlib.engine.evaluate.evaluate_model`, reproducible given ``seed``.
 
     Random perturbations draw from one generator seeded here, created on the device of the first
     batch (no host-side noise copied to a GPU), so the same sequence of batches on the same device
-    gets the same corruption every time.
+    gets the same corruption every time. A picklable object (not a closure), so that the grids can
+    score it in worker processes.
     """
-    get_perturbation(name, level)
-    generators: dict[torch.device, torch.Generator] = {}
 
-    def transform(x: torch.Tensor) -> torch.Tensor:
-        if x.device not in generators:
-            generators[x.device] = torch.Generator(device=x.device).manual_seed(seed)
-        return perturb(x, name, level, generators[x.device])
+    name: str
+    level: int
+    seed: int = 0
+    generators: dict = field(default_factory=dict, repr=False, compare=False)
 
-    return transform
+    def __post_init__(self) -> None:
+        get_perturbation(self.name, self.level)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        if x.device not in self.generators:
+            self.generators[x.device] = torch.Generator(device=x.device).manual_seed(self.seed)
+        return perturb(x, self.name, self.level, self.generators[x.device])
+
+
+def perturbation_transform(name: str, level: int, seed: int = 0) -> ClipTransform:
+    """:class:`PerturbationTransform` (validated: an unknown name or level is a ValueError)."""
+    return PerturbationTransform(name, level, seed)
 
 
 def perturbation_condition(name: str, level: int, seed: int) -> Condition:

@@ -49,7 +49,6 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 
 from sdrlib.data.manifest import MANIFEST_NAME
 from sdrlib.data.prepare.items import VideoItem, check_unique, track_relpath
-from sdrlib.data.prepare.pool import run_in_workers
 from sdrlib.data.prepare.records import (
     FAILURES_NAME,
     PROGRESS_DIR,
@@ -65,6 +64,7 @@ from sdrlib.data.prepare.records import (
 from sdrlib.data.tracks import alignment_windows
 from sdrlib.data.video.errors import InputError
 from sdrlib.utils.io import append_durably, atomic_write_json
+from sdrlib.utils.pool import run_in_workers
 
 log = logging.getLogger(__name__)
 

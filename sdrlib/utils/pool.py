@@ -1,4 +1,5 @@
-"""Worker processes for ``sdr prepare --workers N``: started clean, stopped clean.
+"""Worker processes (``sdr prepare --workers N``, the experiment grids' ``experiments.workers``):
+started clean, stopped clean.
 
 * **Started clean.** Workers are forked from a fresh server process where POSIX allows (forking the
   caller instead could hang or break them once it has used OpenMP threads or CUDA, e.g. a notebook
@@ -10,7 +11,7 @@
   their temporary files (:mod:`sdrlib.utils.signals`). A scheduler's SIGTERM sent to all of them
   ends the same way; the fork server, which must outlive its workers to report on them, never
   unblocks the signals it started with. Results of videos that finish while the run stops are not
-  recorded: their tracks are whole, and the next run redoes them.
+  recorded: their outputs are whole, and the next run redoes them.
 """
 
 from __future__ import annotations
