@@ -36,6 +36,7 @@ from sdrlib.experiments.intervals import counts_row
 from sdrlib.experiments.runner import default_out_dir
 from sdrlib.predict.faces import CropMismatchError, check_face_config, prediction_face_config
 from sdrlib.studies.diagnose import run_diagnostic
+from sdrlib.studies.robustness_checkpoint import checkpoint_robustness
 
 
 def touch(path):
@@ -223,6 +224,10 @@ def test_tables_end_with_the_test_video_counts(micro_profile, tmp_path):
     assert table1.counts["F2F"] == "0 / 0"  # a column the profile has no data for shows it
     diagnosis = run_diagnostic(micro_profile, tmp_path / "dg", progress=False)
     assert set(diagnosis.counts.values()) == {"test videos (real / fake)", f"{reals} / {fakes}"}
+    robust = checkpoint_robustness(result.runs[0], resolve_roots(micro_config().data), tmp_path / "rb", ["blur"], [1])
+    everything = videos.drop_duplicates("video_id").groupby("label").size()
+    assert robust.counts["clean"] == f"{everything[0]} / {everything[1]}"
+    assert pd.read_csv(tmp_path / "rb" / "table.csv")["method"].iloc[-1] == "test videos (real / fake)"
     mixed = pd.DataFrame({"method": list("abc"), "column": ["X"] * 3, "n_real": [5, 5, 4], "n_fake": [6, 6, 6]})
     assert counts_row(mixed) == {"method": "test videos (real / fake)", "X": "5 / 6 (c: 4 / 6)"}
 

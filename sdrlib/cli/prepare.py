@@ -69,7 +69,12 @@ def _common(
         help="face detector device: auto (CUDA with --workers 1 when present, else CPU), cpu, cuda[:N]",
     )
     parser.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", help="face pipeline option"
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="face pipeline option (recorded in prepare.json; a checkpoint trained on the data carries "
+        "the crop options to sdr predict)",
     )
     parser.add_argument("--retry-failed", action="store_true", help="retry videos recorded as failed")
     parser.add_argument("--dry-run", action="store_true", help="list and count the videos, prepare nothing")

@@ -68,8 +68,10 @@ def run(args: argparse.Namespace) -> int:
             seed=(seeds or [0])[0],
             progress=not args.no_progress,
         )
+        from sdrlib.experiments.tables import with_counts
+
         print(f"robustness of {args.checkpoint}, video-level AUC % on the test split of {args.data}:")
-        print(result.table.to_markdown(index=False, floatfmt=".1f"))
+        print(with_counts(result.table, result.counts).to_markdown(index=False, floatfmt=".1f"))
         return 0
     try:
         result = run_robustness(
