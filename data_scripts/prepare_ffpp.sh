@@ -4,7 +4,9 @@
 #   OUT          output directory                       (default data/ffpp_${COMPRESSION})
 #   COMPRESSION  c23 (HQ, the paper's protocol), c40 or raw                    (default c23)
 #   WORKERS      worker processes                                                (default 4)
-# Extra arguments go to `sdr prepare ffpp` (e.g. --methods df,f2f,fs,nt --limit 20).
+# By default the protocol's sets: the originals and DF, F2F, FS, NT (--methods all adds FaceShifter
+# and DeepFakeDetection). The default OUT is where configs/paper.yaml reads FF++ (c23).
+# Extra arguments go to `sdr prepare ffpp` (e.g. --methods all --limit 20).
 set -euo pipefail
 : "${RAW:?set RAW to the FaceForensics++ root}"
 COMPRESSION="${COMPRESSION:-c23}"

@@ -17,7 +17,9 @@ PROFILES = ["smoke", "tiny", "synth-gpu", "paper"]
 def test_profiles_load_and_expand_every_grid(name):
     profile = Profile.load(name)
     config = load_run_config(name)
-    assert config.model.options == profile.models.get(config.model.name, {})
+    # the profile's options, plus the clip length and size derived from the data section
+    assert profile.models.get(config.model.name, {}).items() <= config.model.options.items()
+    assert config.model.options["num_frames"] == config.data.clip_len
     for experiment in EXPERIMENTS:
         if experiment == "control" and not profile.run.get("data", {}).get("synth"):
             with pytest.raises(ConfigError):
@@ -66,7 +68,7 @@ def test_a_plain_run_yaml_is_a_profile_with_only_a_run_section(tmp_path):
     path = tmp_path / "run.yaml"
     path.write_text("model: {name: ftcn, options: {width_mult: 0.25}}\ndata: {roots: [d]}\n")
     config = load_run_config(path, ["train.steps=2"])
-    assert config.model.name == "ftcn" and config.model.options == {"width_mult": 0.25}
+    assert config.model.name == "ftcn" and config.model.options == {"width_mult": 0.25, "num_frames": 16}
     assert config.data.roots == ["d"] and config.train.steps == 2
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from sdrlib.cli.evaluate import split_list
@@ -37,8 +38,15 @@ def run(args: argparse.Namespace) -> int:
         args.seed,
         progress=not args.no_progress,
     )
-    text = table.to_markdown(index=False, floatfmt=".4f")
+    counts = " · ".join(f"{domain} {n}" for domain, n in table.attrs["counts"].items())
+    text = (
+        table.to_markdown(index=False, floatfmt=".4f")
+        + f"\n\ntest videos (real / fake): {counts}\nvideo_auc, clip_auc and drop: every video pooled (all); "
+        "a domain column: that domain's AUC (reliance rows: its mean drop)"
+    )
     print(text)
+    for warning in table.attrs["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.out is not None:
         atomic_write_text(Path(args.out) / "diagnose.csv", table.to_csv(index=False))
         atomic_write_text(Path(args.out) / "diagnose.md", text + "\n")

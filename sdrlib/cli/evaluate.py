@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 COMMAND = "evaluate"
@@ -33,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sdrlib.cli import CLIError
-    from sdrlib.engine.evaluate import evaluate_checkpoint
+    from sdrlib.engine.evaluate import ALL_ROW, evaluate_checkpoint
 
     if args.roc and args.out is None:
         raise CLIError("--roc needs --out (the folder where roc.png goes)")
@@ -52,6 +53,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"threshold (chosen on validation): {result.threshold:.4f}")
     print(result.markdown())
+    print(ALL_ROW)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.out is not None:
         path = result.save(args.out)
         print(f"wrote {path}")

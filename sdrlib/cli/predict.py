@@ -50,7 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="face pipeline option, e.g. --set max_side=320 (faster; faces of 80 px and more at 720p) or --set detect_every=5 (fast motion); docs/faces.md",
+        help="face pipeline option, e.g. --set max_side=320 (faster; faces of 80 px and more at 720p) or --set detect_every=5 (fast motion); docs/faces.md. "
+        "Default: the options the checkpoint's training data was prepared with; a size or scale that contradicts them is refused",
     )
 
 
@@ -64,11 +65,10 @@ def _stems(videos: list[Path], root: Path) -> dict[Path, str]:
 def run(args: argparse.Namespace) -> int:
     from sdrlib.cli import EXIT_SOME_FAILED, CLIError
     from sdrlib.cli._report import report_skipped
-    from sdrlib.config import apply_overrides, from_dict
-    from sdrlib.data.faces import FacePipelineConfig
     from sdrlib.data.video.errors import InputError
     from sdrlib.data.video.files import list_videos, scan_videos
     from sdrlib.engine.checkpoint import load_checkpoint
+    from sdrlib.predict.faces import prediction_face_config, recorded_face_options
     from sdrlib.predict.outputs import PredictionWriter
     from sdrlib.predict.scoring import predict_video
     from sdrlib.utils import resolve_device
@@ -104,7 +104,13 @@ def run(args: argparse.Namespace) -> int:
             "the crop); the default protocol's crops show it at half that scale: --protocol ftcn matches them",
             file=sys.stderr,
         )
-    face_config = from_dict(FacePipelineConfig, apply_overrides(base, args.overrides))
+    face_config = prediction_face_config(meta, args.overrides, base)
+    if recorded_face_options(meta):
+        print(
+            f"face crops {face_config.size} px, box scale {face_config.scale}: as the checkpoint's training data "
+            f"({', '.join(meta.preparation.get('dataset_dirs', []))})",
+            file=sys.stderr,
+        )
     failures = 0
     for video in videos:
         try:

@@ -1,13 +1,16 @@
 """``sdr prepare``: turn a real benchmark into a dataset directory of aligned face tracks.
 
-    sdr prepare ffpp    --root FF++     --out data/ffpp_c23 [--compression c23] [--methods df,f2f,fs,nt]
-    sdr prepare celebdf --root Celeb-DF-v2 --out data/celebdf
-    sdr prepare dfdc    --root DFDC     --out data/dfdc [--subset 3215|full]
+    sdr prepare ffpp    --root FF++        [--out data/ffpp_c23] [--compression c23] [--methods protocol|all|df,nt,...]
+    sdr prepare celebdf --root Celeb-DF-v2 [--out data/celebdf] [--splits test|all]
+    sdr prepare dfdc    --root DFDC        [--out data/dfdc] [--subset 3215|full]
     sdr prepare folder  --root VIDEOS   --out data/mine [--domain NAME] [--split test]
     sdr prepare deepfakebench --json FaceForensics++.json --root datasets --out data/dfb
     sdr prepare merge   --out DIR [--shards N]
 
-Every dataset command accepts ``--workers N`` (processes), ``--shard i/n`` (this process's share,
+By default the three benchmarks are prepared as the paper's protocol uses them, into the folders
+the ``paper`` profile reads (:mod:`sdrlib.data.preparation`): FF++'s originals and four
+manipulations, Celeb-DF-v2's 518 test videos, DFDC's 3215-video subset. Every dataset command
+accepts ``--workers N`` (processes), ``--shard i/n`` (this process's share,
 0-based, for cluster array jobs), ``--limit N``, ``--retry-failed``, ``--splits``, ``--format``,
 ``--device``, ``--set key=value`` (face pipeline options) and ``--dry-run`` (list and count only).
 Exit status (``sdr --help``): 0 all videos prepared, 3 some failed (each named on the screen and
@@ -25,6 +28,11 @@ from collections import Counter
 from typing import Any
 
 from sdrlib.cli import EXIT_SOME_FAILED, CLIError
+from sdrlib.data.preparation import (
+    PROTOCOL_CELEBDF_SPLITS,
+    PROTOCOL_DFDC_SUBSET,
+    default_dataset_dir,
+)
 
 COMMAND = "prepare"
 HELP = "prepare FF++ / Celeb-DF-v2 / DFDC / a folder / a DeepfakeBench JSON as a dataset of face tracks"
@@ -32,13 +40,26 @@ DATASETS = ("ffpp", "celebdf", "dfdc", "folder", "deepfakebench")
 INTERRUPTED_HINT = "the videos finished so far are kept; run the same command again to resume"
 
 
-def _common(parser: argparse.ArgumentParser, root_help: str) -> None:
+def _common(
+    parser: argparse.ArgumentParser, root_help: str, out: str | None = None, splits: str | None = None
+) -> None:
+    """The options every dataset command has; ``out`` and ``splits``: their defaults, if any."""
     parser.add_argument("--root", required=True, help=root_help)
-    parser.add_argument("--out", required=True, help="dataset directory to write (created; re-runs resume)")
+    parser.add_argument(
+        "--out",
+        required=out is None,
+        default=out,
+        help="dataset directory to write (created; re-runs resume)"
+        + (f"; default {out}, where the paper profile reads it" if out else ""),
+    )
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     parser.add_argument("--shard", help="process only shard i/n (0-based), e.g. $SLURM_ARRAY_TASK_ID/8")
     parser.add_argument("--limit", type=int, help="process only the first N videos (after sharding)")
-    parser.add_argument("--splits", help="comma-separated splits to prepare (default: all)")
+    parser.add_argument(
+        "--splits",
+        default=splits,
+        help=f"comma-separated splits to prepare, or all (default: {splits or 'all'})",
+    )
     parser.add_argument(
         "--format", default="mp4", choices=("mp4", "npy"), help="track file format (default mp4)"
     )
@@ -48,7 +69,12 @@ def _common(parser: argparse.ArgumentParser, root_help: str) -> None:
         help="face detector device: auto (CUDA with --workers 1 when present, else CPU), cpu, cuda[:N]",
     )
     parser.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", help="face pipeline option"
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="face pipeline option (recorded in prepare.json; a checkpoint trained on the data carries "
+        "the crop options to sdr predict)",
     )
     parser.add_argument("--retry-failed", action="store_true", help="retry videos recorded as failed")
     parser.add_argument("--dry-run", action="store_true", help="list and count the videos, prepare nothing")
@@ -58,15 +84,28 @@ def _common(parser: argparse.ArgumentParser, root_help: str) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="dataset", metavar="DATASET", required=True)
     ffpp = sub.add_parser("ffpp", help="FaceForensics++ (official download layout)")
-    _common(ffpp, "FF++ root (holds original_sequences/ and manipulated_sequences/)")
+    _common(
+        ffpp,
+        "FF++ root (holds original_sequences/ and manipulated_sequences/)",
+        out=ffpp_out_default(),
+    )
     ffpp.add_argument("--compression", default="c23", choices=("c23", "c40", "raw"))
-    ffpp.add_argument("--methods", help="df,f2f,fs,nt,fsh,dfd or folder names (default: every one present)")
+    ffpp.add_argument(
+        "--methods",
+        default="protocol",
+        help="protocol (default: the originals and DF, F2F, FS, NT), all (also FaceShifter and "
+        "DeepFakeDetection when present), or a list of df,f2f,fs,nt,fsh,dfd / folder names",
+    )
     celebdf = sub.add_parser("celebdf", help="Celeb-DF-v2 (Celeb-real/, YouTube-real/, Celeb-synthesis/)")
-    _common(celebdf, "Celeb-DF-v2 root")
+    splits = ",".join(PROTOCOL_CELEBDF_SPLITS)
+    _common(celebdf, "Celeb-DF-v2 root", out=default_dataset_dir("celebdf"), splits=splits)
     dfdc = sub.add_parser("dfdc", help="DFDC public test set (searched recursively for <id>.mp4)")
-    _common(dfdc, "folder holding the DFDC test videos")
+    _common(dfdc, "folder holding the DFDC test videos", out=default_dataset_dir("dfdc"))
     dfdc.add_argument(
-        "--subset", default="3215", choices=("3215", "full"), help="3215-video subset or all 5000"
+        "--subset",
+        default=PROTOCOL_DFDC_SUBSET,
+        choices=("3215", "full"),
+        help="3215-video subset (default, the protocol's) or all 5000",
     )
     folder = sub.add_parser(
         "folder", help="any folder with labels.csv/manifest.csv or real/ fake/ subfolders"
@@ -87,6 +126,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     merge = sub.add_parser("merge", help="merge finished shards into manifest.csv and failures.csv")
     merge.add_argument("--out", required=True, help="the dataset directory")
     merge.add_argument("--shards", type=int, help="number of shards n (needed if several counts exist)")
+
+
+def ffpp_out_default() -> str:
+    """``--out``'s placeholder for FF++: the folder depends on ``--compression``."""
+    return default_dataset_dir("ffpp", "COMPRESSION").replace("COMPRESSION", "<compression>")
 
 
 def _list(args: argparse.Namespace) -> tuple[list, dict[str, Any], list[str]]:
@@ -164,8 +208,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"merged into {dp.merge_shards(args.out, args.shards)}")
             return 0
         shard = dp.Shard.parse(args.shard) if args.shard else None
+        if args.dataset == "ffpp" and args.out == ffpp_out_default():
+            args.out = default_dataset_dir("ffpp", args.compression)
         items, settings, warnings = _list(args)
-        if args.splits:
+        if args.splits and args.splits.strip().lower() != "all":
             items = filter_splits(items, tuple(s.strip() for s in args.splits.split(",") if s.strip()))
         if not items:
             raise CLIError(f"no video of split(s) {args.splits} found below {args.root}")

@@ -24,6 +24,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--levels", default=None, help="comma-separated levels 1..5 (default: the profile's)")
     parser.add_argument("--seeds", default=None, help="comma-separated seeds (default: the profile's)")
     parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="as sdr experiment --set: score the table2 runs trained with these overrides",
+    )
+    parser.add_argument(
         "--checkpoint",
         type=Path,
         default=None,
@@ -46,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError(f"--levels and --seeds take comma-separated integers ({err})") from err
     if (args.checkpoint is None) != (args.data is None):
         raise CLIError("--checkpoint and --data go together (one checkpoint on a prepared data set)")
+    if args.checkpoint is not None and args.overrides:
+        raise CLIError("--set changes the profile's runs; with --checkpoint there are none to change")
     if args.checkpoint is not None:
         from sdrlib.studies.robustness_checkpoint import checkpoint_robustness
 
@@ -58,8 +68,10 @@ def run(args: argparse.Namespace) -> int:
             seed=(seeds or [0])[0],
             progress=not args.no_progress,
         )
+        from sdrlib.experiments.tables import with_counts
+
         print(f"robustness of {args.checkpoint}, video-level AUC % on the test split of {args.data}:")
-        print(result.table.to_markdown(index=False, floatfmt=".1f"))
+        print(with_counts(result.table, result.counts).to_markdown(index=False, floatfmt=".1f"))
         return 0
     try:
         result = run_robustness(
@@ -70,10 +82,13 @@ def run(args: argparse.Namespace) -> int:
             levels=levels,
             seeds=seeds,
             progress=not args.no_progress,
+            overrides=args.overrides,
         )
     except ValueError as err:
         raise CLIError(str(err)) from err
+    from sdrlib.experiments.tables import with_counts
+
     print(f"robustness ({result.profile}), video-level AUC % on the FF++ test domains:")
-    print(result.table.to_markdown(index=False, floatfmt=".1f"))
+    print(with_counts(result.table, result.counts).to_markdown(index=False, floatfmt=".1f"))
     print(f"wrote {result.out_dir}/table.md and results.csv")
     return 0

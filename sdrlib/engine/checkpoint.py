@@ -41,7 +41,10 @@ class CheckpointMeta:
     """The JSON side of a checkpoint.
 
     ``threshold`` is ``None`` for a checkpoint that was never validated (converted weights):
-    predictions then carry a probability but no verdict.
+    predictions then carry a probability but no verdict. ``preparation`` records how the training
+    data's face crops were made (``{"face": options, "dataset_dirs": [...]}`` from their
+    ``prepare.json``; empty for SynthDF and converted weights): ``sdr predict`` makes its crops the
+    same way (:func:`sdrlib.predict.faces.prediction_face_config`).
     """
 
     model_name: str
@@ -56,6 +59,7 @@ class CheckpointMeta:
     format: str = FORMAT
     source: dict[str, Any] = field(default_factory=dict)
     calibration: dict[str, Any] = field(default_factory=dict)
+    preparation: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CheckpointMeta:

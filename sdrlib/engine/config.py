@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from sdrlib.config import ConfigError, apply_overrides, from_dict, to_dict
 from sdrlib.engine.fingerprint import code_fingerprint, data_fingerprint
@@ -52,8 +52,10 @@ class DataConfig:
         synth: generate SynthDF instead (used when ``roots`` is empty).
         train_domains: domains used for training and validation (``None`` = all).
         test_domains: domains evaluated after training (``None`` = all).
-        clip_len: frames per clip (consecutive).
-        size: resize frames to ``size`` x ``size`` on load (``None`` = as stored).
+        clip_len: frames per clip (consecutive); the one source of the model's ``num_frames``.
+        size: resize frames to ``size`` x ``size`` on load (``None`` = as stored: SynthDF's
+            ``synth.size``, or the size the data was prepared at); the one source of the model's
+            ``input_size`` (:func:`derive_clip_options`).
         num_workers: DataLoader worker processes of the training loader.
         eval_workers: worker processes of the validation and evaluation loaders (``None``: as
             ``num_workers``); ``sdr evaluate`` takes it from the checkpoint's profile.
@@ -85,7 +87,12 @@ class OptimConfig:
 
 @dataclass
 class TrainConfig:
-    """Length of training, validation schedule and execution options."""
+    """Length of training, validation schedule and execution options.
+
+    ``compile``: ``torch.compile`` the training model; ``auto`` compiles on CUDA only (on a CPU the
+    compilation costs more than a short run gains: 90 s before the first of two steps), ``true``
+    compiles everywhere (with a warning on a CPU), ``false`` never.
+    """
 
     steps: int = 200
     eval_every: int = 0
@@ -94,7 +101,7 @@ class TrainConfig:
     device: str = "auto"
     precision: str = "auto"
     channels_last: bool = True
-    compile: bool = False
+    compile: bool | Literal["auto"] = False
     balanced: bool = True
 
 
@@ -125,6 +132,7 @@ class RunConfig:
             raise ConfigError(f"data.clip_len must be >= 1, got {self.data.clip_len}")
         if not 0 <= self.optim.warmup_frac < 1:
             raise ConfigError(f"optim.warmup_frac must be in [0, 1), got {self.optim.warmup_frac}")
+        check_clip_options(self.model.options, self.data)
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -146,7 +154,59 @@ class RunConfig:
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
+def clip_size(data: DataConfig) -> tuple[int | None, str]:
+    """Side of the clips the loader gives, and the key that decides it: ``data.size``, else
+    SynthDF's ``data.synth.size``; ``(None, "")`` for prepared data without ``data.size`` (their
+    size is in their ``prepare.json``, checked when training starts)."""
+    if data.size is not None:
+        return data.size, "data.size"
+    if not data.roots and data.synth is not None:
+        return data.synth.size, "data.synth.size"
+    return None, ""
+
+
+def check_clip_options(options: dict[str, Any], data: DataConfig, stored: int | None = None, where: str = "") -> None:
+    """Refuse model options that contradict the clips of the data section, naming both keys.
+
+    Args:
+        options: ``model.options``.
+        data: the data section.
+        stored: the size the data was prepared at (``prepare.json``), when ``data.size`` is unset.
+        where: what holds ``stored`` (for the message).
+    """
+    frames = options.get("num_frames")
+    if frames is not None and frames != data.clip_len:
+        raise ConfigError(
+            f"model.options.num_frames={frames} (a profile's models section or --set) but "
+            f"data.clip_len={data.clip_len}: the temporal head is built for clips of num_frames frames; "
+            "set data.clip_len (model.options.num_frames follows it when left out)"
+        )
+    size, key = clip_size(data)
+    if size is None and stored is not None:
+        size, key = stored, f"data.size unset: as prepared, {where}"
+    model_size = options.get("input_size")
+    if size is not None and model_size is not None and model_size != size:
+        raise ConfigError(
+            f"model.options.input_size={model_size} (a profile's models section or --set) but the clips "
+            f"are {size} px ({key}): set "
+            f"data.size={model_size} to resize them on load (model.options.input_size follows it when "
+            "left out)"
+        )
+
+
+def derive_clip_options(config: RunConfig) -> RunConfig:
+    """Fill ``model.options.num_frames`` and ``input_size`` from the data section where the options
+    leave them out, so the clip length and size are set in one place (``data``); return ``config``."""
+    options = config.model.options
+    options.setdefault("num_frames", config.data.clip_len)
+    size, _ = clip_size(config.data)
+    if size is not None:
+        options.setdefault("input_size", size)
+    return config
+
+
 def run_config_from_dict(data: dict[str, Any], overrides: list[str] | tuple[str, ...] = ()) -> RunConfig:
-    """Build and validate a :class:`RunConfig` from a mapping plus ``key=value`` overrides."""
+    """Build and validate a :class:`RunConfig` from a mapping plus ``key=value`` overrides; the
+    model's clip length and size come from the data section (:func:`derive_clip_options`)."""
     merged = apply_overrides(data, overrides)
-    return from_dict(RunConfig, merged).validate()
+    return derive_clip_options(from_dict(RunConfig, merged)).validate()

@@ -1,19 +1,25 @@
 """Evaluation of a checkpoint on the test split of one or more data sets.
 
 Video-level AUC (mean clip probability per unique video id), clip-level AUC, EER, AP and ACC at
-the threshold chosen on validation during training, per domain and overall (SDR_SPEC section 3).
-Explained in the book chapters 'Table 1' and 'Table 2'.
+the threshold chosen on validation during training, per domain and overall (SDR_SPEC section 3),
+with the real and fake videos behind each row. A fake domain's row scores its fakes against the
+reals of the same data set (FF++'s manipulations share its originals); the ``all`` row
+(:data:`ALL_ROW`) pools every evaluated video in one AUC, which is no number of the protocol when
+several data sets are evaluated: the paper reports each data set's row and, for FF++, the mean of
+its four manipulation rows. Explained in the book chapters 'Table 1' and 'Table 2'.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import torch
 
 from sdrlib.data import ClipDataset
+from sdrlib.data.domains import FFPP_FAMILY, FFPP_METHODS
+from sdrlib.data.preparation import PROTOCOL_FFPP_METHODS, crop_differences, face_settings
 from sdrlib.engine.checkpoint import CheckpointMeta, load_checkpoint
 from sdrlib.engine.data import eval_workers
 from sdrlib.engine.inference import ClipTransform, predict_clips
@@ -27,9 +33,16 @@ TABLE_COLUMNS = [
     "video_ap",
     "video_eer",
     "video_acc",
-    "n_videos",
+    "n_real",
+    "n_fake",
     "n_clips",
 ]
+
+#: What the ``all`` row of an evaluation is (printed under ``sdr evaluate``'s table).
+ALL_ROW = (
+    "all = every evaluated video pooled in one AUC (reals and fakes of every data set together); "
+    "the protocol's numbers are the per-domain rows (FF++: the mean of its four manipulations)"
+)
 
 
 @dataclass
@@ -41,6 +54,7 @@ class EvaluationResult:
     table: pd.DataFrame
     threshold: float | None
     checkpoint: str = ""
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def overall(self) -> dict[str, float]:
@@ -63,6 +77,8 @@ class EvaluationResult:
                 "checkpoint": self.checkpoint,
                 "threshold": self.threshold,
                 "per_domain": self.table.to_dict("records"),
+                "all_row": ALL_ROW,
+                "warnings": self.warnings,
             },
         )
         return out / "metrics.json"
@@ -103,12 +119,50 @@ def evaluate_model(
     clips = predict_clips(
         model.to(device), dataset, device, batch_size, precision, num_workers, transform, progress
     )
+    table = per_domain_metrics(clips, meta.threshold)
     return EvaluationResult(
         clips=clips,
         videos=video_scores(clips),
-        table=per_domain_metrics(clips, meta.threshold),
+        table=table,
         threshold=meta.threshold,
+        warnings=crop_warnings(meta, roots) + class_warnings(table, set(clips["domain"])),
     )
+
+
+def class_warnings(table: pd.DataFrame, domains: set[str] | None = None) -> list[str]:
+    """One line per row of a metric table without both classes (its AUC, AP and EER are undefined),
+    e.g. ``--domains ffpp``: FF++'s originals, whose fakes are in the manipulation domains
+    (``domains``: those of the evaluated clips, for that hint)."""
+    out = []
+    for row in table.to_dict("records"):
+        if row["n_real"] and row["n_fake"]:
+            continue
+        what = "the evaluated videos" if row["domain"] == "all" else f"domain {row['domain']}"
+        missing = "real" if not row["n_real"] else "fake"
+        out.append(
+            f"{what}: {row['n_real']} real / {row['n_fake']} fake, no {missing} video: no AUC, AP or EER"
+        )
+    if out and FFPP_FAMILY in (domains or set()) and not (table["n_fake"] > 0).any():
+        choices = [FFPP_METHODS[m][0] for m in PROTOCOL_FFPP_METHODS]
+        out.append(
+            f"domain {FFPP_FAMILY} holds FF++'s originals, scored with each manipulation: choose "
+            f"{', '.join(choices)}, which bring them"
+        )
+    return out
+
+
+def crop_warnings(meta: CheckpointMeta, roots: list[str | Path]) -> list[str]:
+    """One line per dataset directory prepared with other crops than the checkpoint's training data
+    (scores on them are not comparable with the validation threshold)."""
+    trained = meta.preparation.get("face") or {}
+    out = []
+    for root in roots:
+        face = face_settings(root) or {}
+        differ = crop_differences(face, trained)
+        if differ and (meta.input_size is None or any(key != "size" for key, _, _ in differ)):
+            listed = ", ".join(f"face.{key}={a} (training data: {b})" for key, a, b in differ)
+            out.append(f"{root} was prepared with other crops than the checkpoint's training data: {listed}")
+    return out
 
 
 def evaluate_checkpoint(checkpoint: str | Path, roots: list[str | Path], **kwargs) -> EvaluationResult:

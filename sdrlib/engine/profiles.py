@@ -13,11 +13,11 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from sdrlib.config import ConfigError, apply_overrides, deep_merge, load_yaml
+from sdrlib.config import ConfigError, apply_overrides, deep_merge, load_yaml, parse_override
 from sdrlib.engine.config import ModelSpec, RunConfig, run_config_from_dict
 
 _SECTIONS = {"profile", "description", "run", "models", "experiments"}
@@ -100,6 +100,34 @@ class Profile:
     def cross_domains(self) -> list[str]:
         """The cross-dataset test domains: ``experiments.cross_domains`` or CDF-v2 and DFDC."""
         return list(self.setting("cross_domains", DEFAULT_CROSS_DOMAINS))
+
+    def with_overrides(self, overrides: Sequence[str]) -> tuple[Profile, list[str]]:
+        """Split ``key=value`` overrides of a whole profile (``sdr experiment --set``).
+
+        ``models.<name>.<option>=value`` and ``experiments.<key>=value`` edit a copy of the
+        profile's sections (the options of one model, the grids' settings); every other override
+        is about the run config and is returned, for every run of a grid
+        (:meth:`run_config`'s ``cli_overrides``).
+
+        Returns:
+            The edited profile and the run-config overrides, in their order.
+        """
+        edits: dict[str, list[str]] = {"models": [], "experiments": []}
+        rest: list[str] = []
+        for text in overrides:
+            parts, _ = parse_override(text)
+            if parts[0] in edits:
+                if len(parts) < 2:
+                    raise ConfigError(f"override {text!r}: name a key inside {parts[0]}")
+                edits[parts[0]].append(text.split(".", 1)[1])
+            else:
+                rest.append(text)
+        edited = replace(
+            self,
+            models=apply_overrides(self.models, edits["models"]),
+            experiments=apply_overrides(self.experiments, edits["experiments"]),
+        )
+        return edited, rest
 
     def run_config(
         self,

@@ -21,8 +21,10 @@ Explained in the book chapter 'training end to end'.
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,7 +44,13 @@ from sdrlib.engine.checkpoint import (
     unwrap_model,
 )
 from sdrlib.engine.config import RunConfig
-from sdrlib.engine.data import eval_workers, open_split, resolve_roots
+from sdrlib.engine.data import (
+    check_prepared_sizes,
+    eval_workers,
+    open_split,
+    resolve_roots,
+    training_preparation,
+)
 from sdrlib.engine.distributed import DistContext, average_gradients, init_distributed, rank_seed
 from sdrlib.engine.inference import clip_bce, predict_clips
 from sdrlib.engine.metrics import choose_threshold, detection_metrics, video_scores
@@ -67,6 +75,8 @@ from sdrlib.utils import (
     resolve_device,
     seed_everything,
 )
+
+log = logging.getLogger(__name__)
 
 
 def validate(
@@ -141,14 +151,15 @@ def train(
         )
     t_start = time.perf_counter()
     tcfg = config.train
+    # prepared data is checked before anything is written: a missing or mismatched dataset leaves
+    # no run folder (SynthDF is generated below, by rank 0 alone under DDP)
+    if config.data.roots:
+        check_prepared_sizes(config.data, config.model.options, resolve_roots(config.data))
     device = resolve_device(tcfg.device)
     ctx: DistContext = init_distributed(device.type, force=force_ddp)
     if device.type == "cuda" and ctx.enabled:
         device = torch.device("cuda", ctx.local_rank)
     channels_last = tcfg.channels_last
-    if ctx.is_main:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(run_dir / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False))
 
     seed_everything(tcfg.seed)  # the same on every rank: same data, same initial weights
     if not ctx.is_main:
@@ -163,11 +174,20 @@ def train(
             f"empty split: {len(train_set)} train and {len(val_set)} val clips in {[str(r) for r in roots]} "
             f"for domains {config.data.train_domains}"
         )
+    preparation = training_preparation(roots, train_set.videos["path"])
     sampler = BalancedBatchSampler(
         train_set.labels, config.data.batch_size, tcfg.seed, tcfg.balanced, ctx.rank, ctx.world_size
     )
 
     model = create_start_model(config.model.name, config.model.weights, **config.model.options).to(device)
+    if getattr(model, "num_frames", config.data.clip_len) != config.data.clip_len:
+        raise ConfigError(
+            f"the model is built for clips of {model.num_frames} frames (model.options.num_frames) but "
+            f"data.clip_len={config.data.clip_len}; leave model.options.num_frames out to follow data.clip_len"
+        )
+    if ctx.is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(run_dir / "config.yaml", yaml.safe_dump(config.to_dict(), sort_keys=False))
     if channels_last:
         model = model.to_channels_last()
     # critic-based MI losses own trainable parameters: they train with the model, on its device
@@ -197,7 +217,13 @@ def train(
         set_rng_state(rank_rng_state(state["rng"], ctx.rank, rank_seed(tcfg.seed, ctx.rank) + step))
 
     train_model = model
-    if tcfg.compile:
+    if tcfg.compile is True and device.type != "cuda":
+        log.warning(
+            "train.compile=true on %s: compiling takes minutes before the first step on a CPU (90 s for "
+            "a 2-step run); train.compile=auto compiles on CUDA only",
+            device,
+        )
+    if tcfg.compile is True or (tcfg.compile == "auto" and device.type == "cuda"):
         train_model = torch.compile(model)
     if ctx.enabled:
         train_model = DistributedDataParallel(
@@ -219,7 +245,7 @@ def train(
             return
         val_step, val_metrics, val_threshold = last_val
         metrics = {**(val_metrics if val_step == step else {}), "val_step": val_step}
-        save_checkpoint(ckpt_dir / "last", model, _meta(config, step, metrics, val_threshold))
+        save_checkpoint(ckpt_dir / "last", model, _meta(config, step, metrics, val_threshold, preparation))
         save_resume_state(
             resume_file,
             {
@@ -262,7 +288,7 @@ def train(
             last_val = (step, metrics, threshold)
             if _better(metrics, best_metrics):
                 best_metrics, best_step, best_threshold = metrics, step, threshold
-                save_checkpoint(ckpt_dir / "best", model, _meta(config, step, metrics, threshold))
+                save_checkpoint(ckpt_dir / "best", model, _meta(config, step, metrics, threshold, preparation))
         ctx.barrier()
         model.train()
 
@@ -370,7 +396,9 @@ def model_latent_dim(model: torch.nn.Module) -> int | None:
     return getattr(getattr(unwrap_model(model), "cfg", None), "latent_dim", None)
 
 
-def _meta(config: RunConfig, step: int, metrics: dict[str, float], threshold: float) -> CheckpointMeta:
+def _meta(
+    config: RunConfig, step: int, metrics: dict[str, float], threshold: float, preparation: dict[str, Any]
+) -> CheckpointMeta:
     return CheckpointMeta(
         model_name=config.model.name,
         model_options=dict(config.model.options),
@@ -380,4 +408,5 @@ def _meta(config: RunConfig, step: int, metrics: dict[str, float], threshold: fl
         step=step,
         metrics={k: v for k, v in metrics.items() if isinstance(v, (int, float))},
         config=config.to_dict(),
+        preparation=preparation,
     )

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sdrlib.config import ConfigError, deep_merge
+from sdrlib.config import ConfigError, deep_merge, parse_override
 from sdrlib.engine.config import RunConfig
 from sdrlib.engine.profiles import Profile
 from sdrlib.engine.runs import CLEAN, Condition, RunJob
@@ -46,14 +46,56 @@ class RunSpec:
     train_domains: list[str] | None = None
     test_domains: list[str] | None = None
 
-    def config(self, profile: Profile, seed: int) -> RunConfig:
+    def config(self, profile: Profile, seed: int, cli_overrides: Sequence[str] = ()) -> RunConfig:
         """The full config of this run at ``seed``: :meth:`Profile.run_config` with the profile's
         ``experiments.model_overrides.<model>`` (a model's own training settings, e.g. more steps
-        for a baseline), then the row's overrides and training domains."""
-        overrides = deep_merge(model_overrides(profile).get(self.model, {}), self.overrides)
-        if self.train_domains is not None:
-            overrides = deep_merge(overrides, {"data": {"train_domains": list(self.train_domains)}})
-        return profile.run_config(self.model, overrides, seed=seed)
+        for a baseline), then the row's overrides and training domains, then ``cli_overrides``
+        (``sdr experiment --set``, checked by :func:`check_cli_overrides`)."""
+        overrides = deep_merge(model_overrides(profile).get(self.model, {}), self.row_overrides())
+        return profile.run_config(self.model, overrides, cli_overrides, seed=seed)
+
+    def row_overrides(self) -> dict[str, Any]:
+        """What this row sets itself: its overrides and its training domains."""
+        if self.train_domains is None:
+            return dict(self.overrides)
+        return deep_merge(self.overrides, {"data": {"train_domains": list(self.train_domains)}})
+
+
+def _flatten(mapping: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in mapping.items():
+        if isinstance(value, dict) and value:
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def check_cli_overrides(name: str, profile: Profile, specs: list[RunSpec], cli_overrides: Sequence[str]) -> None:
+    """Refuse ``--set`` keys that would erase the difference between a grid's rows.
+
+    A grid's rows differ by their model and by the keys their overrides set to different values
+    (``table1``'s training domain, ``table3``'s ablated loss weights, ``figure2``'s ``K``); an
+    override of one of those keys would make every row the same run. Keys the rows share (the
+    steps, the clip size...) are what ``--set`` is for, and so are a model's own settings
+    (``experiments.model_overrides``), which ``--set`` overrides like the rest.
+
+    Raises:
+        ConfigError: ``model.name`` or a key that tells the rows apart, named with the grid.
+    """
+    flat = [_flatten(spec.row_overrides()) for spec in specs]
+    keys = set().union(*flat) if flat else set()
+    varying = sorted(k for k in keys if len({repr(f.get(k, "<unset>")) for f in flat}) > 1)
+    for text in cli_overrides:
+        key = ".".join(parse_override(text)[0])
+        if key == "model" or key == "model.name":
+            raise ConfigError(f"--set {text}: every row of {name} names its own model; see experiments.*_models")
+        clash = [k for k in varying if k == key or k.startswith(key + ".") or key.startswith(k + ".")]
+        if clash:
+            raise ConfigError(
+                f"--set {text}: {clash[0]} is what tells the rows of {name} apart (profile {profile.name}); "
+                "it cannot be set for all of them"
+            )
 
 
 def model_overrides(profile: Profile) -> dict[str, Any]:
@@ -172,6 +214,7 @@ def jobs(
     specs: list[RunSpec],
     seeds: list[int],
     conditions: Sequence[Condition] | Callable[[int], Sequence[Condition]] | None = None,
+    cli_overrides: Sequence[str] = (),
 ) -> list[RunJob]:
     """The engine's jobs for ``specs`` x ``seeds``, rows labelled with the experiment ``name``.
 
@@ -179,7 +222,10 @@ def jobs(
         conditions: the test-time conditions of every job: a list of
             :class:`~sdrlib.engine.runs.Condition`, or a function ``seed -> list`` for conditions
             that draw random numbers from the run's seed; default the clean clips.
+        cli_overrides: ``key=value`` run-config overrides of every run (``sdr experiment --set``);
+            refused when they would make rows identical (:func:`check_cli_overrides`).
     """
+    check_cli_overrides(name, profile, specs, cli_overrides)
     out = []
     for spec in specs:
         for seed in seeds:
@@ -191,5 +237,5 @@ def jobs(
                 "seed": seed,
                 "train_domains": ",".join(spec.train_domains or []),
             }
-            out.append(RunJob(spec.config(profile, seed), spec.test_domains, fields, list(chosen)))
+            out.append(RunJob(spec.config(profile, seed, cli_overrides), spec.test_domains, fields, list(chosen)))
     return out

@@ -140,11 +140,7 @@ def interval_summary(
                 if in_domain:
                     in_domain_reps.append((value, reps))
             interval = percentile_interval(value, reps)
-            sub = _method_rows(rows, method, column, in_domain)
-            domains = _fake_domains(sub, column) if len(sub) else []
-            first = sub[sub["seed"] == sub["seed"].min()] if len(sub) else sub
-            fakes = first[(first["label"] == 1) & first["domain"].isin(domains)]
-            reals = first[(first["label"] == 0) & first["domain"].isin({*domains, *{family(d) for d in domains}})]
+            n_real, n_fake = _cell_counts(_method_rows(rows, method, column, in_domain), column)
             out.append(
                 {
                     "method": method,
@@ -153,11 +149,69 @@ def interval_summary(
                     "low": 100 * interval.low,
                     "high": 100 * interval.high,
                     "n_seeds": n_seeds,
-                    "n_real": int(reals["video_id"].nunique()),
-                    "n_fake": int(fakes["video_id"].nunique()),
+                    "n_real": n_real,
+                    "n_fake": n_fake,
                 }
             )
     return pd.DataFrame(out)
+
+
+def _cell_counts(sub: pd.DataFrame, column: str) -> tuple[int, int]:
+    """Real and fake test videos behind one cell (those of its first seed): the column's fakes and
+    the reals scored with them (their own domain's and their family's)."""
+    if sub.empty:
+        return 0, 0
+    domains = _fake_domains(sub, column)
+    first = sub[sub["seed"] == sub["seed"].min()]
+    if domains == [None]:
+        members = first
+    else:
+        reals = {*domains, *{family(d) for d in domains}}
+        members = first[
+            ((first["label"] == 1) & first["domain"].isin(domains))
+            | ((first["label"] == 0) & first["domain"].isin(reals))
+        ]
+    return int(members.loc[members["label"] == 0, "video_id"].nunique()), int(
+        members.loc[members["label"] == 1, "video_id"].nunique()
+    )
+
+
+def count_summary(
+    videos: pd.DataFrame, columns: list[str] | None = None, condition: str = "clean", in_domain: bool = False
+) -> pd.DataFrame:
+    """The test videos behind every cell of :func:`interval_summary`, without its bootstrap.
+
+    Returns:
+        ``method``, ``column``, ``n_real``, ``n_fake``, rows in the table's order.
+    """
+    columns = columns or list(CROSS_COLUMNS)
+    rows = _select(videos, condition)
+    out = []
+    for method in dict.fromkeys(rows["row"]):
+        for column in columns:
+            n_real, n_fake = _cell_counts(_method_rows(rows, method, column, in_domain), column)
+            out.append({"method": method, "column": column, "n_real": n_real, "n_fake": n_fake})
+    return pd.DataFrame(out)
+
+
+#: The label of the row of test-video counts under every results table.
+COUNTS_ROW = "test videos (real / fake)"
+
+
+def counts_row(counts: pd.DataFrame, columns: str = "column") -> dict[str, str]:
+    """The ``real / fake`` counts under each column of a table, as one more row of it.
+
+    ``counts``: :func:`count_summary` (or any table with ``method``, ``columns``, ``n_real``,
+    ``n_fake``). Rows that saw other videos in a column (which a grid should never do) are listed
+    after the common count, each with its method.
+    """
+    row = {"method": COUNTS_ROW}
+    for column, cells in counts.groupby(columns, sort=False):
+        pairs = list(zip(cells["n_real"], cells["n_fake"], strict=True))
+        common = max(set(pairs), key=pairs.count)
+        odd = [f"{m}: {r} / {f}" for m, (r, f) in zip(cells["method"], pairs, strict=True) if (r, f) != common]
+        row[column] = f"{common[0]} / {common[1]}" + (f" ({'; '.join(odd)})" if odd else "")
+    return row
 
 
 def paired_differences(

@@ -22,11 +22,12 @@ import numpy as np
 import torch
 
 from sdrlib.data.clip_dataset import resize_clip
-from sdrlib.data.faces import FacePipelineConfig, extract_face_tracks
+from sdrlib.data.faces import extract_face_tracks
 from sdrlib.data.tracks import eval_clip_starts
 from sdrlib.engine.checkpoint import CheckpointMeta
 from sdrlib.engine.inference import score_batches
 from sdrlib.engine.metrics import video_probability
+from sdrlib.predict.faces import check_face_config, prediction_face_config
 from sdrlib.predict.ftcn_protocol import PROTOCOLS, protocol_face_options, score_track_ftcn
 
 #: The verdict of a checkpoint without a threshold, and why.
@@ -147,6 +148,8 @@ def predict_video(
 ) -> VideoPrediction:
     """Detect, align and score every kept face track of the video at ``path``.
 
+    ``face_config`` defaults to the face options the checkpoint's training data was prepared with
+    (:func:`~sdrlib.predict.faces.prediction_face_config`); a given one must make the same crops.
     ``keep_frames`` keeps each track's aligned crops in :attr:`TrackPrediction.frames` (for a
     frame-by-frame viewer; they are never written to JSON). ``protocol="ftcn"`` scores every
     track as the published demos do (stride-1 clips, FTCN's template; default face options from
@@ -154,12 +157,14 @@ def predict_video(
 
     Raises:
         sdrlib.data.video.errors.InputError: not a video, corrupt, no face, face too small...
+        sdrlib.predict.faces.CropMismatchError: ``face_config`` makes other crops than training saw.
     """
     if protocol not in PROTOCOLS:
         raise ValueError(f"unknown protocol {protocol!r}; known: {list(PROTOCOLS)}")
     start = time.perf_counter()
     if face_config is None:
-        face_config = FacePipelineConfig(**(protocol_face_options(meta) if protocol == "ftcn" else {}))
+        face_config = prediction_face_config(meta, base=protocol_face_options(meta) if protocol == "ftcn" else {})
+    check_face_config(face_config, meta)
     # one alignment transform per model clip: the pipeline's windows are the checkpoint's clips
     config = dataclasses.replace(face_config, clip_len=meta.clip_len)
     tracks = extract_face_tracks(path, config, progress=progress)

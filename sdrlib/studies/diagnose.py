@@ -27,7 +27,7 @@ runs it on one checkpoint, :func:`run_diagnostic` on every ``table2`` run of a p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,9 +41,11 @@ from sdrlib.engine.checkpoint import load_checkpoint
 from sdrlib.engine.evaluate import evaluate_model
 from sdrlib.engine.profiles import Profile
 from sdrlib.engine.runs import CLEAN, Condition
+from sdrlib.experiments.columns import FFPP_AVG
 from sdrlib.experiments.grids import grid, grid_seeds, jobs
 from sdrlib.experiments.intervals import condition_drops
 from sdrlib.experiments.runner import ExperimentResult, as_profile, collect, default_out_dir, write_results
+from sdrlib.experiments.tables import condition_counts
 from sdrlib.utils import resolve_device
 
 Transform = Callable[[torch.Tensor], torch.Tensor]
@@ -155,12 +157,17 @@ def diagnose_checkpoint(
 
     Returns:
         One row per condition: ``condition``, ``description``, ``video_auc``, ``clip_auc``,
-        ``drop`` (clean AUC minus this AUC), and the summary rows ``temporal reliance`` (mean drop
-        of the temporal conditions) and ``spatial reliance`` (mean drop of the spatial ones).
+        ``drop`` (clean AUC minus this AUC), all over every evaluated video pooled (the ``all`` row
+        of :func:`~sdrlib.engine.evaluate.evaluate_model`); with several fake domains, one column
+        per domain with its own video AUC; and the summary rows ``temporal reliance`` (mean drop of
+        the temporal conditions) and ``spatial reliance`` (mean drop of the spatial ones), whose
+        domain columns hold that domain's mean drop. ``attrs["counts"]``: ``{domain: "real /
+        fake"}`` test videos (``all`` first); ``attrs["warnings"]``: the evaluation's warnings (a
+        domain with one class, data prepared with other crops).
     """
     device = resolve_device(device)
     model, meta = load_checkpoint(checkpoint, device)
-    rows = []
+    rows, per_domain, counts, warnings = [], [], {}, []
     for condition, description in CONDITIONS.items():
         result = evaluate_model(
             model,
@@ -182,22 +189,29 @@ def diagnose_checkpoint(
                 "clip_auc": overall["clip_auc"],
             }
         )
+        per_domain.append(dict(zip(result.table["domain"], result.table["video_auc"], strict=True)))
+        if condition == "clean":
+            counts = {r["domain"]: f"{r['n_real']} / {r['n_fake']}" for r in result.table.to_dict("records")}
+            warnings = list(result.warnings)
     table = pd.DataFrame(rows)
     clean = table.loc[table["condition"] == "clean", "video_auc"].iloc[0]
     table["drop"] = clean - table["video_auc"]
-    summary = [
-        {
-            "condition": "temporal reliance",
-            "description": "mean drop under temporal destruction",
-            "drop": table[table["condition"].isin(TEMPORAL_CONDITIONS)]["drop"].mean(),
-        },
-        {
-            "condition": "spatial reliance",
-            "description": "mean drop under spatial destruction",
-            "drop": table[table["condition"].isin(SPATIAL_CONDITIONS)]["drop"].mean(),
-        },
-    ]
-    return pd.concat([table, pd.DataFrame(summary)], ignore_index=True)
+    split_domains = [d for d in counts if d != "all"] if len(counts) > 2 else []
+    for domain in split_domains:
+        table[domain] = [values.get(domain, np.nan) for values in per_domain]
+    summary = []
+    for name, kinds, text in (
+        ("temporal reliance", TEMPORAL_CONDITIONS, "mean drop under temporal destruction"),
+        ("spatial reliance", SPATIAL_CONDITIONS, "mean drop under spatial destruction"),
+    ):
+        chosen = table["condition"].isin(kinds)
+        row = {"condition": name, "description": text, "drop": table.loc[chosen, "drop"].mean()}
+        for domain in split_domains:
+            row[domain] = (table.loc[table["condition"] == "clean", domain].iloc[0] - table.loc[chosen, domain]).mean()
+        summary.append(row)
+    out = pd.concat([table, pd.DataFrame(summary)], ignore_index=True)
+    out.attrs.update(counts=counts, warnings=warnings)
+    return out
 
 
 def diagnostic_conditions(seed: int) -> list[Condition]:
@@ -210,6 +224,7 @@ def run_diagnostic(
     out_dir: str | Path | None = None,
     progress: bool = True,
     seeds: list[int] | None = None,
+    overrides: Sequence[str] = (),
 ) -> ExperimentResult:
     """The ``diagnose`` grid: every ``table2`` run of ``profile`` under every condition (cached).
 
@@ -217,15 +232,19 @@ def run_diagnostic(
         profile: a profile name, path or :class:`~sdrlib.engine.profiles.Profile`.
         out_dir: where the tables go (default ``runs/<profile>/experiments/diagnose``).
         seeds: training seeds (default: the profile's ``experiments.seeds``).
+        overrides: ``sdr experiment --set`` strings (see :func:`~sdrlib.experiments.run_experiment`).
     """
-    prof = as_profile(profile)
+    prof, run_overrides = as_profile(profile).with_overrides(overrides)
     seeds = list(seeds or grid_seeds("diagnose", prof))
-    run_jobs = jobs("diagnose", prof, grid("table2", prof), seeds, diagnostic_conditions)
+    run_jobs = jobs("diagnose", prof, grid("table2", prof), seeds, diagnostic_conditions, run_overrides)
     results = collect("diagnose", prof, run_jobs, progress)
     table = diagnostic_table(results.videos)
-    out = Path(out_dir) if out_dir is not None else default_out_dir(prof, "diagnose")
-    write_results(out, "diagnose", prof, results.long, table, seeds=seeds)
-    return ExperimentResult("diagnose", prof.name, results.long, table, out, results.runs, results.videos)
+    counts = condition_counts(table, results.videos, FFPP_AVG)
+    out = Path(out_dir) if out_dir is not None else default_out_dir(prof, "diagnose", overrides)
+    write_results(out, "diagnose", prof, results.long, table, counts=counts, seeds=seeds, overrides=list(overrides))
+    return ExperimentResult(
+        "diagnose", prof.name, results.long, table, out, results.runs, results.videos, counts
+    )
 
 
 def diagnostic_drops(videos: pd.DataFrame) -> pd.DataFrame:

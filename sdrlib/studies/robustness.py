@@ -10,6 +10,7 @@ and each perturbed evaluation is cached in its run folder. Book chapter 'robustn
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from sdrlib.engine.runs import Condition
 from sdrlib.experiments.grids import grid, grid_seeds, jobs
 from sdrlib.experiments.intervals import group_summary, with_intervals
 from sdrlib.experiments.runner import as_profile, collect, default_out_dir, write_results
+from sdrlib.experiments.tables import condition_counts
 from sdrlib.studies.perturbations import LEVELS, PERTURBATIONS, get_perturbation, perturbation_condition
 
 #: The clean evaluation, with the columns of a perturbed one (level 0).
@@ -37,6 +39,7 @@ class RobustnessResult:
     out_dir: Path
     runs: list[Path]
     videos: pd.DataFrame | None = None
+    counts: dict[str, str] | None = None
 
 
 def run_robustness(
@@ -48,6 +51,7 @@ def run_robustness(
     domains: list[str] | None = None,
     seeds: list[int] | None = None,
     progress: bool = True,
+    overrides: Sequence[str] = (),
 ) -> RobustnessResult:
     """Score the ``table2`` runs of ``profile`` under every perturbation and level (cached).
 
@@ -62,11 +66,13 @@ def run_robustness(
         levels: levels in 1..5 (default: profile's ``robustness_levels``, else all five).
         domains: test domains (default: the profile's FF++ domains, as LipForensics tests on FF++).
         seeds: training seeds (default: the profile's ``experiments.seeds``, those of the table2 runs).
+        overrides: ``--set`` strings (see :func:`~sdrlib.experiments.run_experiment`): the runs
+            scored are then those of ``sdr experiment table2`` with the same overrides.
 
     Raises:
         ValueError: an unknown model, perturbation or level.
     """
-    prof = as_profile(profile)
+    prof, run_overrides = as_profile(profile).with_overrides(overrides)
     specs = grid("table2", prof)
     known = [spec.row for spec in specs]
     models = list(models or prof.setting("robustness_models", prof.setting("table1_models", ["ftcn", "sdr"])))
@@ -88,11 +94,24 @@ def run_robustness(
         return [CLEAN_LEVEL, *perturbed]
 
     chosen = [dataclasses.replace(spec, test_domains=domains) for spec in specs if spec.row in models]
-    results = collect("robustness", prof, jobs("robustness", prof, chosen, seeds, conditions), progress)
+    run_jobs = jobs("robustness", prof, chosen, seeds, conditions, run_overrides)
+    results = collect("robustness", prof, run_jobs, progress)
     table = robustness_table(results.videos, perturbations)
-    out = Path(out_dir) if out_dir is not None else default_out_dir(prof, "robustness")
-    write_results(out, "robustness", prof, results.long, table, seeds=seeds, levels=levels, domains=domains)
-    return RobustnessResult(prof.name, results.long, table, out, results.runs, results.videos)
+    counts = condition_counts(table, results.videos, "all")
+    out = Path(out_dir) if out_dir is not None else default_out_dir(prof, "robustness", overrides)
+    write_results(
+        out,
+        "robustness",
+        prof,
+        results.long,
+        table,
+        counts=counts,
+        seeds=seeds,
+        levels=levels,
+        domains=domains,
+        overrides=list(overrides),
+    )
+    return RobustnessResult(prof.name, results.long, table, out, results.runs, results.videos, counts)
 
 
 def robustness_summary(videos: pd.DataFrame, perturbations: list[str] | None = None) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 
 from sdrlib.engine.checkpoint import load_checkpoint
 from sdrlib.engine.evaluate import evaluate_model
+from sdrlib.experiments.tables import condition_counts, with_counts
 from sdrlib.studies.perturbations import LEVELS, PERTURBATIONS, perturbation_condition
 from sdrlib.studies.robustness import CLEAN_LEVEL, RobustnessResult, robustness_table
 from sdrlib.utils import atomic_write_json, atomic_write_text, resolve_device
@@ -83,12 +84,13 @@ def checkpoint_robustness(
     long = pd.DataFrame(rows)
     video_table = pd.concat(videos, ignore_index=True)
     table = robustness_table(video_table, perturbations)
+    counts = condition_counts(table, video_table.assign(ffpp=False), "all")
     out = Path(out_dir) if out_dir is not None else Path()
     if out_dir is not None:
         out.mkdir(parents=True, exist_ok=True)
         atomic_write_text(out / "results.csv", long.to_csv(index=False))
-        atomic_write_text(out / "table.csv", table.to_csv(index=False))
-        atomic_write_text(out / "table.md", table.to_markdown(index=False) + "\n")
+        atomic_write_text(out / "table.csv", with_counts(table, counts).to_csv(index=False))
+        atomic_write_text(out / "table.md", with_counts(table, counts).to_markdown(index=False) + "\n")
         atomic_write_json(
             out / "metrics.json",
             {
@@ -99,8 +101,9 @@ def checkpoint_robustness(
                 "seed": seed,
                 "levels": levels,
                 "table": table.to_dict("records"),
+                "counts": counts,
             },
         )
     return RobustnessResult(
-        profile=str(checkpoint), long=long, table=table, out_dir=out, runs=[Path(checkpoint)], videos=video_table
+        str(checkpoint), long, table, out, [Path(checkpoint)], videos=video_table, counts=counts
     )

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from sdrlib.data.domains import DFD_DOMAIN, FFPP_FAMILY, FFPP_METHODS, REAL_METHOD
+from sdrlib.data.preparation import PROTOCOL_FFPP_METHODS
 from sdrlib.data.prepare.items import VideoItem, check_unique
 from sdrlib.data.prepare.splits import ffpp_split_of
 from sdrlib.data.video.files import scan_videos
@@ -34,10 +35,14 @@ def parse_methods(text: str | Iterable[str] | None) -> tuple[str, ...] | None:
     """Turn ``"df,nt"`` / folder names into FF++ folder names; None means every method present.
 
     Accepted names: the folder names of :data:`FFPP_METHODS` and ``DeepFakeDetection``, or their
-    short codes ``df, f2f, fs, nt, fsh, dfd`` (case-insensitive).
+    short codes ``df, f2f, fs, nt, fsh, dfd`` (case-insensitive); ``protocol`` alone stands for
+    the paper's four (:data:`~sdrlib.data.preparation.PROTOCOL_FFPP_METHODS`), ``all`` for
+    every method present (None).
     """
     if text is None:
         return None
+    if isinstance(text, str) and text.strip().lower() in ("all", "protocol"):
+        return None if text.strip().lower() == "all" else PROTOCOL_FFPP_METHODS
     names = [t.strip() for t in (text.split(",") if isinstance(text, str) else text) if t.strip()]
     lookup = {folder.lower(): folder for folder in [*FFPP_METHODS, DFD_METHOD]}
     lookup.update({code: folder for folder, (_, code) in FFPP_METHODS.items()})
@@ -73,7 +78,9 @@ def list_ffpp(
     Args:
         root: the FF++ root (the folder holding ``original_sequences`` and ``manipulated_sequences``).
         compression: ``c23`` (HQ, the paper's protocol), ``c40`` (LQ) or ``raw``.
-        methods: FF++ folder names (see :func:`parse_methods`); None takes every method found.
+        methods: FF++ folder names (see :func:`parse_methods`); None takes every method found,
+            ``"protocol"`` the four of the paper's protocol that are present (``sdr prepare``'s
+            default; a missing one is a warning, an asked-for one an error).
 
     Returns:
         Items sorted by video id. Videos that are not in the official lists are skipped with a
@@ -93,11 +100,12 @@ def list_ffpp(
         present = [m for m in [*FFPP_METHODS, DFD_METHOD] if (manip / m / compression / "videos").is_dir()]
     else:
         missing = [m for m in wanted if not (manip / m / compression / "videos").is_dir()]
+        folders = [str(manip / m / compression / "videos") for m in missing]
+        if missing and wanted != PROTOCOL_FFPP_METHODS:
+            raise FileNotFoundError(f"FF++ method folder(s) not found: {folders}")
         if missing:
-            raise FileNotFoundError(
-                f"FF++ method folder(s) not found: {[str(manip / m / compression / 'videos') for m in missing]}"
-            )
-        present = list(wanted)
+            log.warning("FF++: the protocol's method folder(s) %s not found; listed without them", folders)
+        present = [m for m in wanted if m not in missing]
 
     items: list[VideoItem] = []
     unlisted: list[str] = []

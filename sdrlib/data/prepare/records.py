@@ -18,14 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from sdrlib.data.manifest import MANIFEST_NAME, write_manifest
+from sdrlib.data.preparation import SETTINGS_FILE
 from sdrlib.data.prepare.items import VideoItem
 from sdrlib.utils.io import atomic_open, atomic_write_json
 
-SETTINGS_FILE = "prepare.json"
 PROGRESS_DIR = "progress"
 SHARDS_DIR = "shards"
 FAILURES_NAME = "failures.csv"
 FAILURE_COLUMNS = ("video_id", "source", "error_type", "message")
+_UNSET = object()  # a key one of two settings lacks: differs from any value, None included
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,15 +66,30 @@ def check_settings(out_dir: Path, settings: dict[str, Any]) -> None:
     path = out_dir / SETTINGS_FILE
     settings = json.loads(json.dumps(settings, default=str))
     if path.is_file():
-        old = json.loads(path.read_text())
-        diff = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
+        old, new = flat_settings(json.loads(path.read_text())), flat_settings(settings)
+        diff = sorted(k for k in set(old) | set(new) if old.get(k, _UNSET) != new.get(k, _UNSET))
         if diff:
-            detail = "; ".join(f"{k}: {old.get(k)!r} then {settings.get(k)!r}" for k in diff)
+            detail = "; ".join(f"{k}: {_shown(old, k)} then {_shown(new, k)}" for k in diff)
             raise ValueError(
                 f"{out_dir} was prepared with other settings ({detail}); use a new --out directory"
             )
         return
     atomic_write_json(path, settings)
+
+
+def flat_settings(settings: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"face": {"size": 224}}`` -> ``{"face.size": 224}``: the keys a refusal names."""
+    out: dict[str, Any] = {}
+    for key, value in settings.items():
+        if isinstance(value, dict) and value:
+            out.update(flat_settings(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def _shown(settings: dict[str, Any], key: str) -> str:
+    return repr(settings[key]) if key in settings else "(unset)"
 
 
 def load_progress(out_dir: Path) -> dict[str, dict[str, Any]]:
