@@ -111,5 +111,5 @@ def test_test_video_counts_count_shared_reals_once_per_domain():
 
 
 def test_synth_test_videos_is_what_the_profile_generates():
-    assert results.synth_test_videos("smoke") == 2 and results.synth_test_videos("tiny") == 12
+    assert results.synth_test_videos("smoke") == 2 and results.synth_test_videos("tiny") == 50
     assert results.synth_test_videos("paper") is None  # real data: counts come from the prepared sets

@@ -10,7 +10,7 @@ from sdrlib.engine.fingerprint import TRAINING_ENTRY_POINTS, import_closure
 from sdrlib.engine.profiles import Profile, load_run_config
 from sdrlib.experiments import EXPERIMENTS, grid
 
-PROFILES = ["smoke", "tiny", "synth-gpu", "paper"]
+PROFILES = ["smoke", "tiny", "small", "synth-gpu", "paper"]
 
 
 @pytest.mark.parametrize("name", PROFILES)

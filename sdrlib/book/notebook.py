@@ -32,7 +32,7 @@ import torch
 from sdrlib.book.toc import find_book_root
 from sdrlib.utils import atomic_write_json, resolve_device, seed_everything
 
-PROFILES = ("smoke", "tiny", "synth-gpu", "paper")
+PROFILES = ("smoke", "tiny", "small", "synth-gpu", "paper")
 DEFAULT_PROFILE = "smoke"
 PROFILE_ENV = "SDR_PROFILE"
 REPRODUCTION_ENV = "SDR_REPRODUCTION_DIR"

@@ -9,7 +9,12 @@ A domain stands in for one real benchmark (or one manipulation of FaceForensics+
   only in fakes and different in every domain: the shortcut a per-frame 2D CNN can learn in-domain
   but that does not transfer;
 - :class:`TemporalArtifacts`, the *temporal* inconsistencies of a face rendered independently per
-  frame: the same kind in every domain, the cue SDR's temporal model is meant to rely on.
+  frame, the cue SDR's temporal model is meant to rely on. They differ between domains **in kind**,
+  not only in strength: each FF++ manipulation leaves its own subset (alignment jitter, flicker,
+  expression mismatch, a breathing mask boundary), and the unseen domains mix them differently and
+  with another temporal spectrum (Celeb-DF's errors drift slowly instead of jumping every frame),
+  so a temporal model's transfer to them is earned, not built in (docs/benchmark.md, table
+  "what each domain shares with the training domains").
 
 ``spatial_strength`` and ``temporal_strength`` multiply every amplitude of their group, so
 ``temporal_strength=0`` gives fakes with no temporal artifact at all (a control experiment) and
@@ -116,6 +121,10 @@ class TemporalArtifacts:
         expression_mismatch: 0..1 weight of an independent per-frame expression (eye openness,
             mouth opening) in place of the head's own.
         boundary_flicker: relative size and position of the blend mask.
+        smoothness: time scale (frames) of every error above: 0 draws a new independent error in
+            every frame (white in time); above 0 the errors are low-pass filtered in time (a
+            Gaussian of this sigma, renormalised to the same variance), so the face drifts instead
+            of jumping: the same amplitude, another spectrum.
     """
 
     jitter: float = 0.04
@@ -125,6 +134,11 @@ class TemporalArtifacts:
     color_flicker: float = 0.024
     expression_mismatch: float = 0.5
     boundary_flicker: float = 0.08
+    smoothness: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.smoothness < 0:
+            raise ValueError(f"temporal smoothness must be >= 0, got {self.smoothness}")
 
 
 @dataclass(frozen=True)
@@ -165,6 +179,51 @@ class DomainSpec:
 
 
 _FFPP = SceneStyle()
+_NONE = dict(
+    jitter=0.0,
+    rotation_jitter_deg=0.0,
+    scale_jitter=0.0,
+    flicker=0.0,
+    color_flicker=0.0,
+    expression_mismatch=0.0,
+    boundary_flicker=0.0,
+)
+#: What each method's frame-by-frame synthesis gets wrong in time (a subset of the kinds each).
+_TEMPORAL = {
+    # an autoencoder's face, aligned anew in every frame: the face wobbles and its brightness flickers
+    "ffpp-df": TemporalArtifacts(
+        **{**_NONE, "jitter": 0.08, "rotation_jitter_deg": 4.8, "scale_jitter": 0.05, "flicker": 0.13}
+    ),
+    # expression re-enactment: the mouth and eyes move out of step, the colour shimmers
+    "ffpp-f2f": TemporalArtifacts(**{**_NONE, "expression_mismatch": 1.0, "color_flicker": 0.07}),
+    # a fitted 3D face pasted with a landmark mask: the mask boundary breathes, the fit jitters
+    "ffpp-fs": TemporalArtifacts(**{**_NONE, "boundary_flicker": 0.22, "jitter": 0.05, "scale_jitter": 0.03}),
+    # a neural texture re-rendered per frame: colour and brightness flicker, a slight expression lag
+    "ffpp-nt": TemporalArtifacts(
+        **{**_NONE, "flicker": 0.08, "color_flicker": 0.07, "expression_mismatch": 0.5}
+    ),
+    # a later, smoother synthesis: every kind, weaker, drifting over several frames instead of jumping
+    "celebdf": TemporalArtifacts(
+        jitter=0.04,
+        rotation_jitter_deg=2.0,
+        scale_jitter=0.02,
+        flicker=0.05,
+        color_flicker=0.03,
+        expression_mismatch=0.4,
+        boundary_flicker=0.08,
+        smoothness=1.5,
+    ),
+    # many methods and crowd-sourced actors: every kind, frame by frame
+    "dfdc": TemporalArtifacts(
+        jitter=0.04,
+        rotation_jitter_deg=2.0,
+        scale_jitter=0.02,
+        flicker=0.06,
+        color_flicker=0.03,
+        expression_mismatch=0.5,
+        boundary_flicker=0.1,
+    ),
+}
 
 _DOMAINS: tuple[DomainSpec, ...] = (
     DomainSpec(
@@ -179,18 +238,21 @@ _DOMAINS: tuple[DomainSpec, ...] = (
                 color_cast=(0.06, 0.015, -0.045),
             ),
         ),
+        temporal=_TEMPORAL["ffpp-df"],
     ),
     DomainSpec(
         name="ffpp-f2f",
         description="FF++ Face2Face: an upsampling checkerboard over the re-rendered face.",
         style=_FFPP,
         methods=(Fingerprint("face2face", "period-2 upsampling checkerboard", checkerboard=6.0),),
+        temporal=_TEMPORAL["ffpp-f2f"],
     ),
     DomainSpec(
         name="ffpp-fs",
         description="FF++ FaceSwap: a hard blending seam with a brightness step across it.",
         style=_FFPP,
-        methods=(Fingerprint("faceswap", "hard blend edge and brightness step", seam=1.0, seam_step=0.10),),
+        methods=(Fingerprint("faceswap", "hard blend edge and brightness step", seam=1.0, seam_step=0.22),),
+        temporal=_TEMPORAL["ffpp-fs"],
     ),
     DomainSpec(
         name="ffpp-nt",
@@ -200,10 +262,11 @@ _DOMAINS: tuple[DomainSpec, ...] = (
             Fingerprint(
                 "neuraltextures",
                 "high-frequency texture on the mouth region",
-                texture_amplitude=0.10,
+                texture_amplitude=0.22,
                 texture_frequency=0.3,
             ),
         ),
+        temporal=_TEMPORAL["ffpp-nt"],
     ),
     DomainSpec(
         name="celebdf",
@@ -221,8 +284,9 @@ _DOMAINS: tuple[DomainSpec, ...] = (
         methods=(Fingerprint("celebdf", "slight smoothing, cleaner skin", blur_px=0.5, noise_removal=0.5),),
         blend_feather=0.25,
         # Celeb-DF's synthesis was built to reduce the temporal flickering of earlier swaps
-        # (Li et al., CVPR 2020), so its fakes carry weaker temporal artifacts too.
+        # (Li et al., CVPR 2020): weaker, slower artifacts.
         temporal_strength=0.5,
+        temporal=_TEMPORAL["celebdf"],
     ),
     DomainSpec(
         name="dfdc",
@@ -243,6 +307,7 @@ _DOMAINS: tuple[DomainSpec, ...] = (
             Fingerprint("dfdc-banding", "colour banding in the face", posterize=0.8),
         ),
         blend_feather=0.15,
+        temporal=_TEMPORAL["dfdc"],
     ),
 )
 

@@ -55,6 +55,38 @@ def gaussian_blur(frames: np.ndarray, sigma: float) -> np.ndarray:
     return out
 
 
+def _smooth_in_time(series: np.ndarray, sigma: float, axis: int) -> np.ndarray:
+    """Gaussian low-pass of unit-variance draws along ``axis`` (time), rescaled to unit variance."""
+    length = series.shape[axis]
+    radius = min(length - 1, max(1, int(np.ceil(3.0 * sigma))))
+    taps = np.arange(-radius, radius + 1, dtype=np.float64)
+    kernel = np.exp(-0.5 * (taps / sigma) ** 2)
+    kernel /= np.sqrt((kernel**2).sum())  # white noise of unit variance stays unit variance
+    moved = np.moveaxis(series.astype(np.float64), axis, -1)
+    padded = np.pad(moved, [(0, 0)] * (moved.ndim - 1) + [(radius, radius)], mode="reflect")
+    out = np.stack([padded[..., t : t + 2 * radius + 1] @ kernel for t in range(length)], axis=-1)
+    return np.moveaxis(out, -1, axis).astype(np.float32)
+
+
+def smooth_draws(draws: SwapDraws, smoothness: float) -> SwapDraws:
+    """The draws of a fake whose errors drift with time scale ``smoothness`` frames (0: unchanged).
+
+    Every per-frame series is low-pass filtered in time and keeps its variance, so a smooth fake has
+    the same amplitude of errors as a jumpy one, at lower temporal frequencies.
+    """
+    if smoothness <= 0 or draws.gain.shape[0] < 2:
+        return draws
+    return dataclasses.replace(
+        draws,
+        pose=_smooth_in_time(draws.pose, smoothness, axis=1),
+        gain=_smooth_in_time(draws.gain, smoothness, axis=0),
+        color=_smooth_in_time(draws.color, smoothness, axis=0),
+        eyes=_smooth_in_time(draws.eyes, smoothness, axis=0),
+        mouth=_smooth_in_time(draws.mouth, smoothness, axis=0),
+        mask=_smooth_in_time(draws.mask, smoothness, axis=1),
+    )
+
+
 def jitter_pose(pose: Pose, draws: SwapDraws, temporal: TemporalArtifacts, strength: float) -> Pose:
     """The per-frame alignment of the pasted face: the head's pose plus independent errors."""
     return Pose(
@@ -177,6 +209,7 @@ def render_swap(
         real, background: ``(3, T, H, W)``; returns ``(3, T, H, W)`` and ``(T, H, W)``.
     """
     amplitudes = spec.temporal
+    draws = smooth_draws(draws, amplitudes.smoothness)
     pose = jitter_pose(scene.pose, draws, amplitudes, temporal)
     expression = mismatch_expression(scene.expression, draws, amplitudes, temporal)
     face, coords = render_head(background, swap_identity(target, source), pose, expression, scene.light)
