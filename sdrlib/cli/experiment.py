@@ -23,7 +23,7 @@ HELP = "run a paper table/figure grid under a profile (training runs cached by c
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", choices=NAMES)
-    parser.add_argument("--profile", default="smoke", help="smoke, tiny, synth-gpu, paper or a YAML path")
+    parser.add_argument("--profile", default="smoke", help="smoke, tiny, small, synth-gpu, paper or a YAML path")
     parser.add_argument("--out", type=Path, default=None, help="default runs/<profile>/experiments/<name>")
     parser.add_argument("--seeds", default=None, help="comma-separated seeds (default: the profile's)")
     parser.add_argument(

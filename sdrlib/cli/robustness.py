@@ -13,7 +13,7 @@ HELP = "AUC of the table2 runs (or of one --checkpoint) under compression, blur,
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--profile", default="smoke", help="smoke, tiny, synth-gpu, paper or a YAML path")
+    parser.add_argument("--profile", default="smoke", help="smoke, tiny, small, synth-gpu, paper or a YAML path")
     parser.add_argument(
         "--out", type=Path, default=None, help="default runs/<profile>/experiments/robustness"
     )
