@@ -171,8 +171,9 @@ def _assets(html: str) -> list[tuple[str, str]]:
 
 
 # Run in every page (a copy of it, beside it, so that its assets load) after the page has loaded:
-# the code blocks whose lines are wider than their column (they would scroll sideways), and the
-# figures (images from the notebooks' outputs) without a numbered caption. The result goes into an
+# the code blocks whose lines are wider than their column (they would scroll sideways), the display
+# formulas wider than the column (MathJax cuts them off), and the figures (images from the
+# notebooks' outputs) without a numbered caption. The result goes into an
 # attribute of <body>, which --dump-dom prints.
 PAGE_CHECK = """<script>
 window.addEventListener("load", function () {
@@ -181,6 +182,11 @@ window.addEventListener("load", function () {
     if (pre.scrollWidth > pre.clientWidth + 1) {
       var lines = pre.textContent.split("\\n").sort(function (a, b) { return b.length - a.length; });
       out.overflow.push(lines[0].slice(0, 120));
+    }
+  });
+  document.querySelectorAll("main div.math mjx-container").forEach(function (formula) {
+    if (formula.scrollWidth > formula.clientWidth + 1) {
+      out.overflow.push("formula " + (formula.closest("div.math").id || "without a label"));
     }
   });
   document.querySelectorAll("main img").forEach(function (img) {
@@ -237,7 +243,9 @@ def test_book_renders_offline_in_headless_chromium(smoke_run, tmp_path):
             assert not re.match(r"(https?:)?//", url), f"{page.name} loads {url} from the network"
             assert (page.parent / url.split("?")[0]).is_file(), f"{page.name}: {tag} {url} is missing"
         dom, check = _checked_dom(page, tmp_path / "profile")
-        assert not check["overflow"], f"{page.name}: code lines wider than the column: {check['overflow']}"
+        assert not check["overflow"], (
+            f"{page.name}: code lines or formulas wider than the column: {check['overflow']}"
+        )
         assert not check["uncaptioned"], (
             f"{page.name}: figures without a numbered caption: {check['uncaptioned']}"
         )
