@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,8 +20,14 @@ if TYPE_CHECKING:
 BRANCH_COLOURS = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C")
 
 
+#: "(SDR_SPEC section 2.1; book chapter 'TPA')" in a docstring: a pointer for developers, not a
+#: reader of the book (who has the chapters, and the appendix 'Provenance' for SDR_SPEC's marks).
+_POINTERS = re.compile(r"\s*\((?:SDR_SPEC|book chapter)[^)]*\)")
+
+
 def subpackages() -> pd.DataFrame:
-    """One row per sub-package of ``sdrlib``: its name, the first line of its docstring, its size.
+    """One row per sub-package of ``sdrlib``: its name, the first line of its docstring (without
+    its pointers to SDR_SPEC and book chapters), its size.
 
     Every sub-package is imported, so this also checks that the library imports cleanly.
     """
@@ -37,7 +44,7 @@ def subpackages() -> pd.DataFrame:
         rows.append(
             {
                 "sub-package": f"sdrlib.{info.name}",
-                "what it holds": doc[0] if doc else "",
+                "what it holds": _POINTERS.sub("", doc[0]) if doc else "",
                 "public names": len(getattr(module, "__all__", ())),
             }
         )
