@@ -34,7 +34,6 @@ from sdrlib.studies.diagnose import CONDITIONS, condition_transform
 from sdrlib.studies.visibility import (
     op_token_changes,
     plot_token_changes,
-    resize_clips,
     smooth_clips,
     synthdf_clips,
     transform_token_changes,

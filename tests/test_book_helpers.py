@@ -125,6 +125,8 @@ def test_write_metrics_merges_and_sanitises(fake_book):
     book.write_metrics(ctx, {"auc": np.float32(0.75), "kept": 1, "curve": np.arange(3)})
     path = book.write_metrics(ctx, {"auc": 0.5, "nan": math.nan, "nested": {"x": torch.tensor(2.0)}})
     assert path == ctx.output_dir / "metrics.json"
+    shell = pytest.importorskip("IPython.core.formatters").DisplayFormatter()
+    assert shell.format(path) == ({}, {}), "a saved path puts nothing on the page"
     data = json.loads(path.read_text())
     assert data == {"auc": 0.5, "kept": 1, "curve": [0, 1, 2], "nan": None, "nested": {"x": 2.0}}
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -20,6 +23,8 @@ NOTEBOOKS = sorted(
     path for path in BOOK.rglob("*.ipynb") if not {".ipynb_checkpoints", "_build"} & set(path.parts)
 )
 REQUIRED = {"PROFILE": "smoke", "DEVICE": "auto", "OUTPUT_DIR": ""}
+# A chapter opens with its MyST label (what {ref} and {numref} link to), then its title.
+TITLE = re.compile(r"\((chapter|appendix)-[a-z0-9-]+\)=\n# \S")
 
 
 def _tags(cell) -> list[str]:
@@ -81,8 +86,8 @@ def test_parameters_cell_holds_literals_only(notebook_path):
 def test_setup_follows_parameters_and_metrics_are_written(notebook_path):
     notebook = nbformat.read(notebook_path, as_version=4)
     first = notebook.cells[0]
-    assert first.cell_type == "markdown" and first.source.startswith("# "), (
-        "first cell: '# Title' and motivation"
+    assert first.cell_type == "markdown" and TITLE.match(first.source), (
+        "first cell: a MyST label '(chapter-x)=' line, then '# Title' and motivation"
     )
     after = next(
         cell for cell in notebook.cells[_parameters_cell(notebook) + 1 :] if cell.cell_type == "code"
@@ -117,3 +122,73 @@ def test_strip_removes_outputs_and_run_metadata(tmp_path):
     assert stripped["cells"][1]["metadata"] == {}
     assert stripped["cells"][0]["metadata"] == {"tags": ["parameters"]}
     assert stripped["metadata"] == {"kernelspec": kernelspec}
+
+
+def _ruff() -> str | None:
+    beside = Path(sys.executable).with_name("ruff")
+    return str(beside) if beside.exists() else shutil.which("ruff")
+
+
+@pytest.mark.skipif(_ruff() is None, reason="ruff is a dev dependency (pip install -e '.[dev]')")
+def test_notebook_code_is_formatted_to_the_column():
+    """The code cells fit the rendered column (book/ruff.toml: 80 characters) and pass ruff's lint,
+    undefined names included (a notebook that fails there fails in the book build)."""
+    notebooks = [str(path) for path in NOTEBOOKS]
+    formatted = subprocess.run(
+        [_ruff(), "format", "--check", "--diff", *notebooks], capture_output=True, text=True, cwd=ROOT
+    )
+    assert formatted.returncode == 0, "run: ruff format book/\n" + formatted.stdout[-3000:]
+    linted = subprocess.run(
+        [_ruff(), "check", "--output-format", "concise", *notebooks], capture_output=True, text=True, cwd=ROOT
+    )
+    assert linted.returncode == 0, linted.stdout[-3000:]
+
+
+def _markdown(notebook) -> str:
+    return "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+
+
+def test_chapters_cite_no_document_the_reader_cannot_open(notebook_path):
+    """Provenance lives in the appendix 'Provenance'; the working notes (SDR_SPEC) are not cited."""
+    notebook = nbformat.read(notebook_path, as_version=4)
+    cited = [
+        i
+        for i, cell in enumerate(notebook.cells)
+        if "SDR_SPEC" in cell.source and "docs/sdr_spec.md" not in cell.source
+    ]
+    assert not cited, f"cells {cited} cite SDR_SPEC: link {{ref}}`appendix-provenance` instead"
+
+
+def test_numbered_chapters_end_with_summary_and_exercises():
+    toc = (ROOT / "_toc.yml").read_text()
+    for doc in toc_documents(ROOT):
+        if not doc.is_notebook or doc.path.stem.startswith("00_") or "appendix-" in doc.path.read_text():
+            continue
+        text = _markdown(nbformat.read(ROOT / doc.path, as_version=4))
+        assert "\n## Summary\n" in text and "\n## Exercises\n" in text, (
+            f"{doc.path}: summary or exercises missing"
+        )
+        assert text.index("## Summary") < text.index("## Exercises"), doc.path
+    assert toc.count("numbered: true") >= 4, "the chapters are numbered (_toc.yml)"
+
+
+def test_every_reference_has_a_target():
+    """Each {ref}/{numref} label and {eq} in the notebooks is defined somewhere in the book (the
+    -W -n build fails otherwise; this says which one, without a build)."""
+    labels, equations, used = set(), set(), []
+    texts = {
+        path: "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells) for path in NOTEBOOKS
+    }
+    for path, text in texts.items():
+        labels |= set(re.findall(r"^\(([a-z0-9-]+)\)=$", text, flags=re.M))
+        labels |= set(re.findall(r'"name": "([a-z0-9-]+)"', path.read_text()))  # figure names
+        equations |= set(re.findall(r"\$\$ \(([a-z0-9-]+)\)", text))
+        used += [
+            (path.name, "ref", m) for m in re.findall(r"\{(?:num)?ref\}`(?:[^`<]*<)?([a-z0-9-]+)>?`", text)
+        ]
+        used += [(path.name, "eq", m) for m in re.findall(r"\{eq\}`([a-z0-9-]+)`", text)]
+    from sdrlib.book import provenance
+
+    used += [("provenance.py", "ref", item.label) for item in provenance.ITEMS]
+    missing = [u for u in used if u[2] not in (equations if u[1] == "eq" else labels)]
+    assert not missing, missing

@@ -2,15 +2,17 @@
 
 One smoke reproduction (module fixture) serves every test here, so the notebooks run once per CI
 run: the executed copies also serve the check ``pytest --nbval-lax book/`` made with a second
-execution of all 14 notebooks (every code cell ran, in order, without an error;
+execution of every notebook (every code cell ran, in order, without an error;
 :func:`failed_cells`). The browser test needs Debian's ``chromium`` (installed by
-scripts/setup_book_assets.sh) and skips without it; it keeps a screenshot in
-``runs/ci-artifacts/`` for CI.
+scripts/setup_book_assets.sh) and skips without it; it loads every page once at the reading width
+(1280 pixels) and checks that no code line is wider than its column and that every figure has a
+numbered caption, and it keeps a screenshot in ``runs/ci-artifacts/`` for CI.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html as html_lib
 import json
 import os
 import re
@@ -215,6 +217,52 @@ def _assets(html: str) -> list[tuple[str, str]]:
     return parser.urls
 
 
+# Run in every page (a copy of it, beside it, so that its assets load) after the page has loaded:
+# the code blocks whose lines are wider than their column (they would scroll sideways), the display
+# formulas wider than the column (MathJax cuts them off), and the figures (images from the
+# notebooks' outputs) without a numbered caption. The result goes into an
+# attribute of <body>, which --dump-dom prints.
+PAGE_CHECK = """<script>
+window.addEventListener("load", function () {
+  var out = {overflow: [], images: 0, uncaptioned: []};
+  document.querySelectorAll("main pre").forEach(function (pre) {
+    if (pre.scrollWidth > pre.clientWidth + 1) {
+      var lines = pre.textContent.split("\\n").sort(function (a, b) { return b.length - a.length; });
+      out.overflow.push(lines[0].slice(0, 120));
+    }
+  });
+  document.querySelectorAll("main div.math mjx-container").forEach(function (formula) {
+    if (formula.scrollWidth > formula.clientWidth + 1) {
+      out.overflow.push("formula " + (formula.closest("div.math").id || "without a label"));
+    }
+  });
+  document.querySelectorAll("main img").forEach(function (img) {
+    if (!/_images\\//.test(img.getAttribute("src") || "")) return;
+    out.images += 1;
+    var figure = img.closest("figure");
+    if (!figure || !figure.querySelector("figcaption .caption-number")) out.uncaptioned.push(img.getAttribute("src"));
+  });
+  document.body.setAttribute("data-page-check", JSON.stringify(out));
+});
+</script>"""
+READING_WINDOW = "--window-size=1280,2400"  # the column _static/sdr.css and book/ruff.toml are sized for
+
+
+def _checked_dom(page: Path, profile_dir: Path) -> tuple[str, dict]:
+    """The page's DOM after load in headless Chromium, and what :data:`PAGE_CHECK` found."""
+    probe = page.with_name(f"_check_{page.name}")
+    probe.write_text(
+        page.read_text(encoding="utf-8").replace("</body>", PAGE_CHECK + "</body>"), encoding="utf-8"
+    )
+    try:
+        dom = _browser([READING_WINDOW, "--dump-dom", probe.as_uri()], profile_dir)
+    finally:
+        probe.unlink()
+    found = re.search(r'data-page-check="([^"]*)"', dom)
+    assert found, f"{page.name}: the page check did not run"
+    return dom, json.loads(html_lib.unescape(found.group(1)))
+
+
 def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -236,10 +284,20 @@ def test_book_renders_offline_in_headless_chromium(smoke_run, tmp_path):
         page = html_root / f"{doc.docname}.html"
         assert page.is_file(), f"page missing: {page.relative_to(run_dir)}"
         html = page.read_text(encoding="utf-8")
+        assert "PosixPath(" not in html, f"{page.name} prints a path object"
+        assert str(run_dir) not in html, f"{page.name} shows a folder of the machine that built it"
+        if not page.name.startswith("15_provenance"):  # the appendix says what the notes are
+            assert "SDR_SPEC" not in html, f"{page.name} cites SDR_SPEC: link the appendix 'Provenance'"
         for tag, url in _assets(html):
             assert not re.match(r"(https?:)?//", url), f"{page.name} loads {url} from the network"
             assert (page.parent / url.split("?")[0]).is_file(), f"{page.name}: {tag} {url} is missing"
-        dom = _browser(["--dump-dom", page.as_uri()], tmp_path / "profile")
+        dom, check = _checked_dom(page, tmp_path / "profile")
+        assert not check["overflow"], (
+            f"{page.name}: code lines or formulas wider than the column: {check['overflow']}"
+        )
+        assert not check["uncaptioned"], (
+            f"{page.name}: figures without a numbered caption: {check['uncaptioned']}"
+        )
         assert not [url for _, url in _assets(dom) if re.match(r"(https?:)?//", url)], (
             f"{page.name} fetched a URL"
         )

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sdrlib.book.notebook import NotebookContext
+from sdrlib.book.notebook import NotebookContext, SavedPath
 from sdrlib.utils import atomic_write_text
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ def show_table(
     if ctx is not None and name is not None:
         if not _TABLE_NAME.match(name):
             raise ValueError(f"table name must be a plain file name such as 'table1', got {name!r}")
-        saved = atomic_write_text(ctx.tables_dir / f"{name}.md", markdown)
+        saved = SavedPath(atomic_write_text(ctx.tables_dir / f"{name}.md", markdown))
         atomic_write_text(ctx.tables_dir / f"{name}.csv", df.to_csv(index=index))
     _display_markdown(markdown, f"{caption.strip()}\n{df.to_string(index=index)}")
     return saved

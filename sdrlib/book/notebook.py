@@ -55,6 +55,15 @@ FIGURE_STYLE = {
 }
 
 
+class SavedPath(type(Path())):  # type: ignore[misc]
+    """The path of a file a helper saved (:func:`write_metrics`, ``show_table``): a ``Path`` that a
+    notebook does not print, so that a cell ending with the call does not put
+    ``PosixPath('/absolute/...')`` on the page."""
+
+    def _ipython_display_(self) -> None:
+        """Display nothing: the page shows what was saved, not where."""
+
+
 @dataclass(frozen=True)
 class NotebookContext:
     """What a notebook needs to know about the run it is part of.
@@ -214,4 +223,4 @@ def write_metrics(ctx: NotebookContext, metrics: Mapping[str, Any]) -> Path:
             raise ValueError(f"{ctx.metrics_path} exists but is not a JSON object; delete it and rerun")
         merged.update(existing)
     merged.update(_jsonable(dict(metrics)))
-    return atomic_write_json(ctx.metrics_path, merged)
+    return SavedPath(atomic_write_json(ctx.metrics_path, merged))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,8 +20,14 @@ if TYPE_CHECKING:
 BRANCH_COLOURS = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C")
 
 
+#: "(SDR_SPEC section 2.1; book chapter 'TPA')" in a docstring: a pointer for developers, not a
+#: reader of the book (who has the chapters, and the appendix 'Provenance' for SDR_SPEC's marks).
+_POINTERS = re.compile(r"\s*\((?:SDR_SPEC|book chapter)[^)]*\)")
+
+
 def subpackages() -> pd.DataFrame:
-    """One row per sub-package of ``sdrlib``: its name, the first line of its docstring, its size.
+    """One row per sub-package of ``sdrlib``: its name, the first line of its docstring (without
+    its pointers to SDR_SPEC and book chapters), its size.
 
     Every sub-package is imported, so this also checks that the library imports cleanly.
     """
@@ -37,7 +44,7 @@ def subpackages() -> pd.DataFrame:
         rows.append(
             {
                 "sub-package": f"sdrlib.{info.name}",
-                "what it holds": doc[0] if doc else "",
+                "what it holds": _POINTERS.sub("", doc[0]) if doc else "",
                 "public names": len(getattr(module, "__all__", ())),
             }
         )
@@ -45,7 +52,14 @@ def subpackages() -> pd.DataFrame:
 
 
 def _box(
-    ax: Axes, x: float, y: float, text: str, colour: str, width: float = 1.2, height: float = 0.5
+    ax: Axes,
+    x: float,
+    y: float,
+    text: str,
+    colour: str,
+    width: float = 1.2,
+    height: float = 0.5,
+    fontsize: float = 10,
 ) -> None:
     from matplotlib.patches import FancyBboxPatch
 
@@ -61,7 +75,7 @@ def _box(
             alpha=0.9,
         )
     )
-    ax.text(x, y, text, ha="center", va="center", fontsize=8.5)
+    ax.text(x, y, text, ha="center", va="center", fontsize=fontsize)
 
 
 def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float]) -> None:
@@ -70,6 +84,10 @@ def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float]) -> No
 
 def pipeline_figure(num_branches: int = 4) -> Figure:
     """Schematic of SDR: clip -> K spatial perturbation branches -> TRFI -> temporal transformer.
+
+    The fusion box states both rules: in training TRFI fuses the posterior samples ``z_k`` of the
+    K perturbed views; at test time TPA is off, the clean clip goes through the trunk once and
+    TRFI fuses the posterior means ``mu_k`` (book chapter 'SPBs, the trunk and TRFI').
 
     Args:
         num_branches: K, the number of SPBs (the paper uses 2 to 5; 4 is its default).
@@ -82,23 +100,32 @@ def pipeline_figure(num_branches: int = 4) -> Figure:
 
     if not 1 <= num_branches <= len(BRANCH_COLOURS):
         raise ValueError(f"num_branches must be between 1 and {len(BRANCH_COLOURS)}, got {num_branches}")
-    fig, ax = plt.subplots(figsize=(9.5, 0.75 * num_branches + 1.6))
+    fig, ax = plt.subplots(figsize=(8.6, 0.8 * num_branches + 2.0))
     ys = [num_branches - 1 - k for k in range(num_branches)]
     centre = (num_branches - 1) / 2
-    columns = {"clip": 0.0, "tpa": 1.8, "trunk": 3.5, "head": 5.2, "fuse": 6.9, "tt": 8.6, "out": 10.2}
+    columns = {"clip": 0.0, "tpa": 1.9, "trunk": 3.5, "head": 5.1, "fuse": 7.15, "tt": 9.2, "out": 10.7}
 
-    _box(ax, columns["clip"], centre, "clip\nT x H x W x 3", "#EEEEEE")
+    _box(ax, columns["clip"], centre, "clip\nT x H x W", "#EEEEEE")
     for k, y in enumerate(ys):
         colour = BRANCH_COLOURS[k]
         _box(ax, columns["tpa"], y, f"TPA$_{k + 1}$", colour + "55")
-        _box(ax, columns["trunk"], y, "temporal trunk", "#DDDDDD")
+        _box(ax, columns["trunk"], y, "trunk", "#DDDDDD")
         _box(ax, columns["head"], y, f"$q(z_{k + 1} \\mid H_{k + 1})$", colour + "55")
         _arrow(ax, (columns["clip"] + 0.6, centre), (columns["tpa"] - 0.6, y))
         _arrow(ax, (columns["tpa"] + 0.6, y), (columns["trunk"] - 0.6, y))
         _arrow(ax, (columns["trunk"] + 0.6, y), (columns["head"] - 0.6, y))
-        _arrow(ax, (columns["head"] + 0.6, y), (columns["fuse"] - 0.6, centre))
-    _box(ax, columns["fuse"], centre, "$Z = \\frac{1}{K}\\sum_k \\mu_k$", "#F3E6B3")
-    _box(ax, columns["tt"], centre, "temporal\ntransformer", "#DDDDDD")
+        _arrow(ax, (columns["head"] + 0.6, y), (columns["fuse"] - 1.1, centre))
+    _box(
+        ax,
+        columns["fuse"],
+        centre,
+        "train: $Z = \\mathrm{mean}_k\\, z_k$\ntest: $Z = \\mathrm{mean}_k\\, \\mu_k$",
+        "#F3E6B3",
+        width=2.1,
+        height=0.9,
+        fontsize=9,
+    )
+    _box(ax, columns["tt"], centre, "temporal\ntransformer", "#DDDDDD", width=1.4, height=0.6)
     _box(
         ax,
         columns["out"],
@@ -107,24 +134,33 @@ def pipeline_figure(num_branches: int = 4) -> Figure:
         "#EEEEEE",
         width=1.0,
     )
-    _arrow(ax, (columns["fuse"] + 0.6, centre), (columns["tt"] - 0.6, centre))
-    _arrow(ax, (columns["tt"] + 0.6, centre), (columns["out"] - 0.5, centre))
+    _arrow(ax, (columns["fuse"] + 1.1, centre), (columns["tt"] - 0.72, centre))
+    _arrow(ax, (columns["tt"] + 0.72, centre), (columns["out"] - 0.5, centre))
 
     top, bottom = num_branches - 0.35, -0.45
     for (left, right), label in (
-        ((columns["tpa"] - 0.75, columns["trunk"] + 0.75), f"K = {num_branches} SPBs (shared trunk weights)"),
+        ((columns["tpa"] - 0.72, columns["trunk"] + 0.72), f"K = {num_branches} SPBs, one shared trunk"),
         (
-            (columns["head"] - 0.75, columns["fuse"] + 0.75),
-            "TRFI: $\\mathcal{L}_{\\mathrm{MI}}$ (eq. 3), $\\mathcal{L}_{\\mathrm{con}}$",
+            (columns["head"] - 0.75, columns["fuse"] + 0.9),
+            "TRFI: posteriors, $\\mathcal{L}_{\\mathrm{MI}}$, $\\mathcal{L}_{\\mathrm{con}}$, fusion",
         ),
     ):
         ax.add_patch(
             Rectangle((left, bottom), right - left, top - bottom, fill=False, linestyle="--", linewidth=0.8)
         )
-        ax.text((left + right) / 2, top + 0.1, label, ha="center", va="bottom", fontsize=9)
+        ax.text((left + right) / 2, top + 0.1, label, ha="center", va="bottom", fontsize=10)
+    ax.text(
+        columns["tpa"] - 0.72,
+        bottom - 0.15,
+        "test time: TPA off, the clean clip goes through the trunk once and through all K heads",
+        ha="left",
+        va="top",
+        fontsize=10,
+        style="italic",
+    )
 
-    ax.set_xlim(-0.8, 10.9)
-    ax.set_ylim(bottom - 0.2, top + 0.6)
+    ax.set_xlim(-0.7, 11.3)
+    ax.set_ylim(bottom - 0.6, top + 0.6)
     ax.set_axis_off()
     ax.grid(False)
     fig.tight_layout()

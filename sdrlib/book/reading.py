@@ -44,7 +44,7 @@ def banner(profile: Profile, seeds: list[int], counts: dict[str, dict[str, int]]
         f"**This run** · profile `{profile.name}` · data: {data_label(profile)} · "
         f"seeds: {', '.join(map(str, seeds))} ({len(seeds)} per row) · test videos real / fake per "
         f"domain: {sizes}. Every AUC below is the mean over the seeds with its 95 % interval over "
-        "test videos and seeds (section 'How sure is a number' of chapter 'Table 2')."
+        "test videos and seeds ({numref}`Section %s <sec-how-sure>`)."
     )
 
 

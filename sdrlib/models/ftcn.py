@@ -3,7 +3,8 @@
 Zheng et al., "Exploring Temporal Coherence for More General Video Face Forgery Detection" (ICCV
 2021): an I3D-R50 with every spatial kernel set to 1, cut after res4, and a one-block temporal
 transformer; 14.76 M parameters at full size. SDR's main baseline and the trunk of its spatial
-perturbation branches. Book chapter 'FTCN'.
+perturbation branches. Book chapters 'The FTCN trunk, spatial perturbation branches and TRFI' and
+'The temporal transformer'.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ spatial kernels and spatial strides kept and res5 present, so the feature map is
 reference against which FTCN and SDR are compared. Head choice [A]: the same temporal transformer
 as ``ftcn`` scaled to the 2048-wide tokens (32 heads x 64, MLP 4096), so the two models differ
 only in their trunk; ``temporal_transformer=False`` gives mean pooling + linear instead.
-Book chapter 'FTCN'.
+Book chapter 'The FTCN trunk, spatial perturbation branches and TRFI'.
 """
 
 from __future__ import annotations

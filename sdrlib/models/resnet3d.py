@@ -1,4 +1,5 @@
-"""The I3D-ResNet-50 trunk shared by ``ftcn``, ``i3d`` and ``sdr`` (SDR_SPEC section 4; book chapter 'FTCN').
+"""The I3D-ResNet-50 trunk shared by ``ftcn``, ``i3d`` and ``sdr`` (SDR_SPEC section 4;
+book chapter 'The FTCN trunk, spatial perturbation branches and TRFI', section 'The FTCN trunk').
 
 One implementation, two layouts, chosen by ``temporal_only``:
 

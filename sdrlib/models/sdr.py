@@ -1,4 +1,5 @@
-"""``sdr``: Spatial Dependency Reduction (Chu et al., ICASSP 2025; SDR_SPEC section 2; book chapter 'SDR').
+"""``sdr``: Spatial Dependency Reduction (Chu et al., ICASSP 2025; SDR_SPEC section 2;
+book chapters 'TPA' to 'Training end to end', appendix 'Provenance').
 
 The pipeline, item by item, with the status of each in SDR_SPEC ([F] found, [I] inferred,
 [A] our assumption, configurable):

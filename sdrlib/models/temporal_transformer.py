@@ -1,4 +1,5 @@
-"""FTCN's temporal transformer head (SDR_SPEC section 2.5; book chapter 'FTCN').
+"""FTCN's temporal transformer head (SDR_SPEC section 2.5; book chapter
+'The temporal transformer').
 
 The trunk's feature map is averaged over space, one token per time step; a learned cls token and
 learned positions are added, one pre-norm transformer block (FTCN: 16 heads x 64, MLP 2048, GELU,

@@ -1,4 +1,5 @@
-"""TRFI: per-branch Gaussian posteriors and their integration (SDR_SPEC section 2.4; book chapter 'TRFI').
+"""TRFI: per-branch Gaussian posteriors and their integration (SDR_SPEC section 2.4;
+book chapter 'The FTCN trunk, spatial perturbation branches and TRFI', section 'TRFI').
 
 For each spatial perturbation branch ``k`` a posterior head ``g_k`` maps every temporal token
 ``H_k[t]`` (width ``C``) to a diagonal Gaussian ``N(mu_k[t], sigma_k[t]^2)`` in a ``D``-dimensional

@@ -6,25 +6,24 @@ Reads the CSV logs :func:`sdrlib.engine.trainer.train` writes (``train_log.csv``
 one row per validation) and draws them. The planned learning rate comes from the same function the
 trainer's scheduler calls (:func:`sdrlib.engine.schedule.lr_factor`), so the figure shows that the
 logged rate follows the schedule step by step. The ROC curves (``sdr evaluate --roc``) draw each
-fake domain against the reals its AUC is computed with. Book chapter 'training end to end'.
+fake domain against the reals its AUC is computed with, one panel per domain. Book chapter 'training end to end'.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from sklearn.metrics import roc_curve
+from sklearn.metrics import roc_auc_score, roc_curve
 
 from sdrlib.engine.config import OptimConfig
 from sdrlib.engine.metrics import domain_rows, video_scores
 from sdrlib.engine.run_state import LOG_FILE, VAL_FILE
 from sdrlib.engine.schedule import lr_factor
 
-LOSS_TERMS = (("loss", "total"), ("bce", "BCE"), ("mi", "MI (eq. 3)"), ("con", "contrastive"))
+LOSS_TERMS = (("loss", "total"), ("bce", "BCE"), ("mi", "MI"), ("con", "contrastive"))
 
 
 def read_logs(run_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -80,34 +79,47 @@ def plot_training_curves(
             continue  # a term switched off (or a baseline without branches) has nothing to show
         ax_loss.plot(train_log["step"], np.maximum(values, 1e-6), marker=".", label=label)
     ax_loss.set(yscale="log", xlabel="step", title="training losses (unweighted)")
-    ax_loss.legend(fontsize=8)
+    below = {"fontsize": 8, "loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "ncol": 2}
+    ax_loss.legend(**below)
     steps = np.arange(1, total_steps + 1)
     ax_lr.plot(steps, planned_lr(optim, total_steps), color="grey", label="schedule")
     ax_lr.scatter(train_log["step"], train_log["lr"], color="black", s=12, zorder=3, label="logged")
     ax_lr.set(xlabel="step", title="learning rate")
-    ax_lr.legend(fontsize=8)
+    ax_lr.legend(**below)
     if len(val_log):
         ax_auc.plot(val_log["step"], val_log["video_auc"], marker="o", label="video AUC")
         if best_step is not None:
             ax_auc.axvline(best_step, color="grey", ls="--", lw=0.8, label=f"selected (step {best_step})")
-        ax_auc.legend(fontsize=8)
+        ax_auc.legend(**below)
     ax_auc.set(xlabel="step", ylim=(0.0, 1.02), xlim=(0, total_steps + 1), title="validation")
     return fig
 
 
 def plot_roc(clips: pd.DataFrame, title: str = "video-level ROC") -> Figure:
-    """ROC curves of the video scores, one per fake domain (fakes vs the reals they are scored with)."""
+    """ROC curves of the video scores, one panel per fake domain (fakes vs the reals they are scored
+    with), each titled with its AUC: curves of different domains often coincide (a perfect or a
+    chance detector), and one panel each keeps every curve visible."""
     videos = video_scores(clips)
-    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    curves = {}
     for domain in sorted(videos.loc[videos["label"] == 1, "domain"].unique()):
         subset = domain_rows(videos, domain)  # the reals its AUC in the metrics table uses
         if subset["label"].nunique() < 2:
             continue
+        curves[domain] = subset
+    columns = min(3, max(1, len(curves)))
+    rows = max(1, -(-len(curves) // columns))
+    fig = Figure(figsize=(2.6 * columns, 2.5 * rows + 0.4), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, columns, sharex=True, sharey=True)).ravel()
+    for ax, (domain, subset) in zip(axes, curves.items(), strict=False):
         fpr, tpr, _ = roc_curve(subset["label"], subset["prob"])
-        ax.plot(fpr, tpr, label=domain)
-    ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--")
-    ax.set(
-        xlabel="false positive rate", ylabel="true positive rate", title=title, xlim=(0, 1), ylim=(0, 1.01)
-    )
-    ax.legend(loc="lower right", fontsize=8)
+        auc = roc_auc_score(subset["label"], subset["prob"])
+        ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--")
+        ax.plot(fpr, tpr, lw=1.6)
+        ax.set(title=f"{domain}: AUC {auc:.2f}", xlim=(-0.02, 1.02), ylim=(-0.02, 1.02), aspect="equal")
+        ax.title.set_fontsize(9)
+    for ax in axes[len(curves) :]:
+        ax.set_axis_off()
+    fig.supxlabel("false positive rate", fontsize=9)
+    fig.supylabel("true positive rate", fontsize=9)
+    fig.suptitle(title, fontsize=10)
     return fig
