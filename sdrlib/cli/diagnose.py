@@ -9,7 +9,7 @@ from pathlib import Path
 from sdrlib.cli.evaluate import split_list
 
 COMMAND = "diagnose"
-HELP = "AUC under temporal destruction (shuffle, repeat) and spatial destruction (patch shuffle, blur)"
+HELP = "AUC under temporal destruction (frame shuffle, frame repeat) and spatial destruction (appearance remap, blur)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
