@@ -71,10 +71,13 @@ def test_roc_curves_are_the_curves_of_the_metrics_table():
     clips = pd.DataFrame(rows, columns=["video_id", "label", "domain", "prob"])
     table = per_domain_metrics(clips).set_index("domain")
     fig = plot_roc(clips)
-    curves = {line.get_label(): line for line in fig.axes[0].get_lines() if not line.get_label().startswith("_")}
-    assert set(curves) == {"celebdf", "ffpp-df", "ffpp-nt"}
-    for domain, line in curves.items():
-        fpr, tpr = line.get_data()
+    # one panel per fake domain, titled "<domain>: AUC <auc>"; its last line is the ROC curve
+    panels = {ax.get_title().split(":")[0]: ax for ax in fig.axes if ax.get_title()}
+    assert set(panels) == {"celebdf", "ffpp-df", "ffpp-nt"}
+    for domain, ax in panels.items():
+        fpr, tpr = ax.get_lines()[-1].get_data()
         assert np.trapezoid(tpr, fpr) == pytest.approx(table.loc[domain, "video_auc"]), domain
+        assert ax.get_title().endswith(f"AUC {table.loc[domain, 'video_auc']:.2f}"), domain
+    assert sum(not ax.axison for ax in fig.axes) == 0  # 3 panels fill a 1x3 grid
     # ffpp-df: 0.5 and 0.9 against FF++'s 0.2 and 0.6 -> 3 of 4 pairs; against all four reals 7/8
     assert table.loc["ffpp-df", "video_auc"] == pytest.approx(0.75)
