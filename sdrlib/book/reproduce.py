@@ -11,9 +11,10 @@ Layout of ``<out_root>/<profile>/``:
 
 Notebooks run in ``_toc.yml`` order, each with the parameters ``PROFILE``, ``DEVICE`` and
 ``OUTPUT_DIR``, and with ``SDR_PROFILE``, ``SDR_STATIC=1`` and the inline matplotlib backend in
-the kernel's environment. The run
-stops at the first failing notebook with an error naming it and the failing cell. Training runs
-come from the engine's cache (``$SDR_CACHE``), so a second reproduction only re-renders.
+the kernel's environment. The run stops at the first failing notebook with an error naming it and
+the failing cell. Training runs come from the engine's cache (``$SDR_CACHE``), so a second
+reproduction only re-renders; before the notebooks, every run the chosen results chapters read is
+trained and scored in one worker pool (:mod:`sdrlib.book.prefetch`).
 """
 
 from __future__ import annotations
@@ -29,12 +30,12 @@ from typing import Any
 from sdrlib.book.build import build_book, prepare_book_copy
 from sdrlib.book.execute import NotebookExecutionError, execute_notebook
 from sdrlib.book.notebook import METRICS_FILE, PROFILES
+from sdrlib.book.prefetch import NOTEBOOK_JOBS, prefetch_book_runs
 from sdrlib.book.toc import TocDocument, find_book_root, toc_documents
 from sdrlib.utils import atomic_write_json, atomic_write_text
 
 REPORT_FILE = "reproduce.json"
 TABLES_FILE = "tables.md"
-
 
 
 @dataclass
@@ -61,6 +62,8 @@ class ReproduceResult:
         notebooks: one record per notebook of the book, in ``_toc.yml`` order.
         html_index: the built book's ``index.html`` (``None`` without a build).
         build_wall_s: seconds the book build took (``None`` without a build).
+        prefetched_runs: runs trained or scored before the notebooks (``None``: no prefetch).
+        prefetch_wall_s: seconds that took.
         wall_s: seconds for the whole reproduction.
     """
 
@@ -69,12 +72,15 @@ class ReproduceResult:
     notebooks: list[NotebookRun]
     html_index: Path | None = None
     build_wall_s: float | None = None
+    prefetched_runs: int | None = None
+    prefetch_wall_s: float | None = None
     wall_s: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {
             "profile": self.profile,
             "wall_s": round(self.wall_s, 3),
+            "prefetch": {"runs": self.prefetched_runs, "wall_s": self.prefetch_wall_s},
             "build": {
                 "status": "ok" if self.html_index else "not built",
                 "wall_s": None if self.build_wall_s is None else round(self.build_wall_s, 3),
@@ -156,6 +162,7 @@ def reproduce(
     device: str = "auto",
     strict: bool = True,
     progress: bool = True,
+    prefetch: bool = True,
 ) -> ReproduceResult:
     """Execute the book's notebooks for ``profile`` and build the book from the executed copies.
 
@@ -170,6 +177,9 @@ def reproduce(
         device: ``DEVICE`` parameter passed to every notebook.
         strict: build with warnings as errors.
         progress: print per-notebook lines and papermill's progress bars.
+        prefetch: first train and score every run the chosen results notebooks read, in one
+            worker pool (:func:`~sdrlib.book.prefetch.prefetch_book_runs`); the notebooks then
+            read the cache. Without it each notebook trains its own grid.
 
     Raises:
         ValueError: unknown profile or notebook name.
@@ -195,6 +205,17 @@ def reproduce(
     def save() -> None:
         result.wall_s = time.perf_counter() - started
         atomic_write_json(report, result.to_json())
+
+    chosen_stems = [doc.path.stem for doc in notebook_docs if doc.docname in chosen]
+    if prefetch and any(stem in NOTEBOOK_JOBS for stem in chosen_stems):
+        tick = time.perf_counter()
+        if progress:
+            print(f"training and scoring the runs of the results chapters (profile {profile})", flush=True)
+        result.prefetched_runs = prefetch_book_runs(profile, chosen_stems, progress)
+        result.prefetch_wall_s = round(time.perf_counter() - tick, 3)
+        save()
+        if progress:
+            print(f"    {result.prefetched_runs} runs in {result.prefetch_wall_s:.1f} s", flush=True)
 
     for position, (doc, run) in enumerate(zip(notebook_docs, runs, strict=True), start=1):
         executed = copy_root / doc.path

@@ -37,6 +37,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lenient", action="store_true", help="build even when Sphinx warns (default: -W -n)"
     )
+    parser.add_argument(
+        "--no-prefetch",
+        action="store_true",
+        help="let each results notebook train its own grid (default: all runs first, in one worker pool)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress lines or bars")
 
 
@@ -59,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
             device=args.device,
             strict=not args.lenient,
             progress=not args.no_progress,
+            prefetch=not args.no_prefetch,
         )
     except ValueError as err:
         raise CLIError(str(err)) from err

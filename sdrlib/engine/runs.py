@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,6 +92,23 @@ def ensure_trained(config: RunConfig, progress: bool = True) -> Path:
     return run_dir
 
 
+def _evaluation_path(run_dir: Path, config: RunConfig, domains: list[str] | None, condition: Condition) -> Path:
+    """Where :func:`cached_evaluation` keeps one evaluation (the ``.csv``; ``.videos.csv`` beside)."""
+    roots = resolve_roots(config.data)
+    weights = resolve_checkpoint(run_dir).with_suffix(".safetensors")
+    return run_dir / "eval" / f"{condition.label}-{_evaluation_key(domains, condition, weights, roots)}.csv"
+
+
+def is_scored(job: RunJob) -> bool:
+    """Whether ``job``'s run is trained and every one of its evaluations is in the cache (then
+    :func:`evaluate_runs` reads it in the calling process instead of starting workers)."""
+    run_dir = run_cache_dir(job.config.fingerprint())
+    if not is_finished(run_dir):
+        return False
+    paths = [_evaluation_path(run_dir, job.config, job.test_domains, c) for c in job.conditions]
+    return all(path.exists() and path.with_suffix(".videos.csv").exists() for path in paths)
+
+
 def _evaluation_key(
     domains: list[str] | None, condition: Condition, checkpoint: Path, roots: list[Path]
 ) -> str:
@@ -137,8 +154,7 @@ def cached_evaluation(
     if (condition.label == "clean") != (condition.transform is None):
         raise ConfigError("the label 'clean' means no transform, and a transform needs its own label")
     roots = resolve_roots(config.data)
-    weights = resolve_checkpoint(run_dir).with_suffix(".safetensors")
-    path = run_dir / "eval" / f"{condition.label}-{_evaluation_key(domains, condition, weights, roots)}.csv"
+    path = _evaluation_path(run_dir, config, domains, condition)
     videos_path = path.with_suffix(".videos.csv")
     if path.exists() and videos_path.exists():
         return CachedEvaluation(pd.read_csv(path), pd.read_csv(videos_path))
@@ -219,17 +235,20 @@ def evaluate_runs(jobs: Sequence[RunJob], desc: str, progress: bool = True, work
     """
     jobs = list(jobs)
     if workers > 1 and len(jobs) > 1:
-        for data in {json.dumps(to_dict(job.config.data), sort_keys=True): job.config.data for job in jobs}.values():
-            resolve_roots(data)
+        _make_data(jobs)
         done: dict[int, tuple[list[dict[str, Any]], list[pd.DataFrame], Path]] = {}
-        items = list(enumerate(jobs))
-        for index, rows, videos, run_dir in tqdm(
-            run_in_workers(_run_indexed_job, items, (), min(workers, len(jobs)), ["sdrlib.engine.runs"]),
-            total=len(jobs),
-            desc=desc,
-            disable=not progress,
-        ):
-            done[index] = (rows, videos, run_dir)
+        cached = {index for index, job in enumerate(jobs) if is_scored(job)}
+        for index in cached:  # read in this process: no workers to start for them
+            done[index] = _run_job(jobs[index], progress=False)
+        items = [(index, job) for index, job in enumerate(jobs) if index not in cached]
+        if items:
+            for index, rows, videos, run_dir in tqdm(
+                run_in_workers(_run_indexed_job, items, (), min(workers, len(items)), ["sdrlib.engine.runs"]),
+                total=len(items),
+                desc=desc,
+                disable=not progress,
+            ):
+                done[index] = (rows, videos, run_dir)
         outcomes = [done[index] for index in range(len(jobs))]
     else:
         outcomes = [_run_job(job, progress) for job in tqdm(jobs, desc=desc, disable=not progress)]
@@ -237,3 +256,60 @@ def evaluate_runs(jobs: Sequence[RunJob], desc: str, progress: bool = True, work
     videos = [frame for outcome in outcomes for frame in outcome[1]]
     video_table = pd.concat(videos, ignore_index=True) if videos else pd.DataFrame(columns=list(VIDEO_COLUMNS))
     return RunResults(pd.DataFrame(rows), video_table, [outcome[2] for outcome in outcomes])
+
+
+def _make_data(jobs: Sequence[RunJob]) -> None:
+    """Make every job's data set here first, so that no two workers write the same one."""
+    for data in {json.dumps(to_dict(job.config.data), sort_keys=True): job.config.data for job in jobs}.values():
+        resolve_roots(data)
+
+
+def _prefetch_run(item: tuple[RunConfig, list[tuple[list[str] | None, list[Condition]]]]) -> str:
+    config, evaluations = item
+    run_dir = ensure_trained(config, progress=False)
+    for domains, conditions in evaluations:
+        for condition in conditions:
+            cached_evaluation(run_dir, config, domains, condition, progress=False)
+    return config.fingerprint()
+
+
+def prefetch_runs(
+    jobs: Sequence[RunJob],
+    cost: Callable[[RunJob], float],
+    workers: int = 1,
+    desc: str = "runs",
+    progress: bool = True,
+) -> int:
+    """Train and score, into the cache, every run of ``jobs`` (several grids' jobs at once), so
+    that :func:`evaluate_runs` on any of them afterwards only reads the cache.
+
+    Jobs of one run (grids share runs: Table 2's SDR is Table 3's full row and Figure 2's K = 4)
+    become one task, so that no two workers train the same run; its evaluations are the union of
+    the jobs' (test domains, conditions). Tasks go to the ``workers`` processes costliest first
+    (``cost`` of the task's costliest job, an estimate: only the order matters), which keeps the
+    last minutes from being one long run on one core while the other waits. Runs whose evaluations
+    are all cached are skipped. Returns the number of runs trained or scored.
+    """
+    tasks: dict[str, tuple[RunConfig, dict[str, tuple[list[str] | None, dict[str, Condition]]], float]] = {}
+    for job in jobs:
+        if is_scored(job):
+            continue
+        key = job.config.fingerprint()
+        config, evaluations, weight = tasks.get(key, (job.config, {}, 0.0))
+        domains_key = json.dumps(job.test_domains)
+        _, conditions = evaluations.setdefault(domains_key, (job.test_domains, {}))
+        conditions.update({condition.label: condition for condition in job.conditions})
+        tasks[key] = (config, evaluations, max(weight, cost(job)))
+    ordered = sorted(tasks.values(), key=lambda task: -task[2])
+    items = [(config, [(d, list(c.values())) for d, c in evals.values()]) for config, evals, _ in ordered]
+    if not items:
+        return 0
+    _make_data([RunJob(config, None, {}) for config, _ in items])
+    if workers > 1 and len(items) > 1:
+        results = run_in_workers(_prefetch_run, items, (), min(workers, len(items)), ["sdrlib.engine.runs"])
+        for _ in tqdm(results, total=len(items), desc=desc, disable=not progress):
+            pass
+    else:
+        for item in tqdm(items, desc=desc, disable=not progress):
+            _prefetch_run(item)
+    return len(items)

@@ -40,7 +40,7 @@ from sdrlib.augment.base import blur_frames
 from sdrlib.engine.checkpoint import load_checkpoint
 from sdrlib.engine.evaluate import evaluate_model
 from sdrlib.engine.profiles import Profile
-from sdrlib.engine.runs import CLEAN, Condition
+from sdrlib.engine.runs import CLEAN, Condition, RunJob
 from sdrlib.experiments.columns import FFPP_AVG
 from sdrlib.experiments.grids import grid, grid_seeds, jobs
 from sdrlib.experiments.intervals import condition_drops
@@ -219,6 +219,13 @@ def diagnostic_conditions(seed: int) -> list[Condition]:
     return [CLEAN] + [Condition(c, condition_transform(c, seed)) for c in CONDITIONS if c != "clean"]
 
 
+def diagnostic_jobs(profile: Profile, seeds: list[int] | None = None, run_overrides: Sequence[str] = ()) -> list[RunJob]:
+    """The engine's jobs of the ``diagnose`` grid: every ``table2`` run at ``seeds`` (default the
+    profile's) under every condition."""
+    seeds = list(seeds or grid_seeds("diagnose", profile))
+    return jobs("diagnose", profile, grid("table2", profile), seeds, diagnostic_conditions, run_overrides)
+
+
 def run_diagnostic(
     profile: str | Path | Profile,
     out_dir: str | Path | None = None,
@@ -236,8 +243,7 @@ def run_diagnostic(
     """
     prof, run_overrides = as_profile(profile).with_overrides(overrides)
     seeds = list(seeds or grid_seeds("diagnose", prof))
-    run_jobs = jobs("diagnose", prof, grid("table2", prof), seeds, diagnostic_conditions, run_overrides)
-    results = collect("diagnose", prof, run_jobs, progress)
+    results = collect("diagnose", prof, diagnostic_jobs(prof, seeds, run_overrides), progress)
     table = diagnostic_table(results.videos)
     counts = condition_counts(table, results.videos, FFPP_AVG)
     out = Path(out_dir) if out_dir is not None else default_out_dir(prof, "diagnose", overrides)

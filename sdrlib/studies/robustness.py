@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sdrlib.engine.profiles import Profile
-from sdrlib.engine.runs import Condition
+from sdrlib.engine.runs import Condition, RunJob
 from sdrlib.experiments.grids import grid, grid_seeds, jobs
 from sdrlib.experiments.intervals import group_summary, with_intervals
 from sdrlib.experiments.runner import as_profile, collect, default_out_dir, write_results
@@ -40,6 +40,48 @@ class RobustnessResult:
     runs: list[Path]
     videos: pd.DataFrame | None = None
     counts: dict[str, str] | None = None
+
+
+def robustness_jobs(
+    profile: Profile,
+    models: list[str] | None = None,
+    perturbations: list[str] | None = None,
+    levels: list[int] | None = None,
+    domains: list[str] | None = None,
+    seeds: list[int] | None = None,
+    run_overrides: Sequence[str] = (),
+) -> tuple[list[RunJob], tuple[list[str], list[int], list[str], list[int]]]:
+    """The engine's jobs of the study (arguments and defaults as :func:`run_robustness`, with a
+    loaded profile and the run-config part of its overrides) and the perturbations, levels, test
+    domains and seeds they resolved to.
+
+    Raises:
+        ValueError: an unknown model, perturbation or level.
+    """
+    prof = profile
+    specs = grid("table2", prof)
+    known = [spec.row for spec in specs]
+    models = list(models or prof.setting("robustness_models", prof.setting("table1_models", ["ftcn", "sdr"])))
+    unknown = sorted(set(models) - set(known))
+    if unknown:
+        raise ValueError(f"models {unknown} are not in the table2 grid of profile {prof.name!r}: {known}")
+    perturbations = list(perturbations or prof.setting("robustness_perturbations", list(PERTURBATIONS)))
+    levels = sorted(levels or prof.setting("robustness_levels", list(LEVELS)))
+    for name in perturbations:
+        for level in levels:
+            if level == 0:
+                raise ValueError("levels are 1..5; the clean clip (level 0) is always evaluated")
+            get_perturbation(name, level)
+    domains = list(domains or prof.ffpp_domains)
+    seeds = list(seeds or grid_seeds("robustness", prof))
+
+    def conditions(seed: int) -> list[Condition]:
+        perturbed = [perturbation_condition(name, level, seed) for name in perturbations for level in levels]
+        return [CLEAN_LEVEL, *perturbed]
+
+    chosen = [dataclasses.replace(spec, test_domains=domains) for spec in specs if spec.row in models]
+    run_jobs = jobs("robustness", prof, chosen, seeds, conditions, run_overrides)
+    return run_jobs, (perturbations, levels, domains, seeds)
 
 
 def run_robustness(
@@ -73,28 +115,9 @@ def run_robustness(
         ValueError: an unknown model, perturbation or level.
     """
     prof, run_overrides = as_profile(profile).with_overrides(overrides)
-    specs = grid("table2", prof)
-    known = [spec.row for spec in specs]
-    models = list(models or prof.setting("robustness_models", prof.setting("table1_models", ["ftcn", "sdr"])))
-    unknown = sorted(set(models) - set(known))
-    if unknown:
-        raise ValueError(f"models {unknown} are not in the table2 grid of profile {prof.name!r}: {known}")
-    perturbations = list(perturbations or prof.setting("robustness_perturbations", list(PERTURBATIONS)))
-    levels = sorted(levels or prof.setting("robustness_levels", list(LEVELS)))
-    for name in perturbations:
-        for level in levels:
-            if level == 0:
-                raise ValueError("levels are 1..5; the clean clip (level 0) is always evaluated")
-            get_perturbation(name, level)
-    domains = list(domains or prof.ffpp_domains)
-    seeds = list(seeds or grid_seeds("robustness", prof))
-
-    def conditions(seed: int) -> list[Condition]:
-        perturbed = [perturbation_condition(name, level, seed) for name in perturbations for level in levels]
-        return [CLEAN_LEVEL, *perturbed]
-
-    chosen = [dataclasses.replace(spec, test_domains=domains) for spec in specs if spec.row in models]
-    run_jobs = jobs("robustness", prof, chosen, seeds, conditions, run_overrides)
+    run_jobs, (perturbations, levels, domains, seeds) = robustness_jobs(
+        prof, models, perturbations, levels, domains, seeds, run_overrides
+    )
     results = collect("robustness", prof, run_jobs, progress)
     table = robustness_table(results.videos, perturbations)
     counts = condition_counts(table, results.videos, "all")
