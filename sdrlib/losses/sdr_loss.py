@@ -49,8 +49,9 @@ class LossConfig:
         mi_loss: one of :data:`MI_LOSSES`.
         con_loss: one of :data:`CON_LOSSES`.
         skl_reduction: how eq. 3's KL is reduced over the D latent dimensions: ``"mean"``
-            (default [A]) or ``"sum"`` (the full D-dimensional KL). Measured on the ``tiny``
-            profile (docs/benchmark.md): with ``"sum"`` and lambda_MI = 0.1 the term starts in the
+            (default [A]) or ``"sum"`` (the full D-dimensional KL). Measured once on the ``tiny``
+            profile while choosing the default (a one-off run, not scripted; rerun it with
+            ``--set loss.skl_reduction=sum``): with ``"sum"`` and lambda_MI = 0.1 the term starts in the
             hundreds, pulls every branch posterior onto one constant and SDR stays at chance (val
             AUC 0.52 for K = 2); with ``"mean"`` the same run reaches 0.98. ``"mean"`` also keeps
             the weight's meaning when D changes (64 on the CPU profiles, 256 at full size).
