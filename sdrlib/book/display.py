@@ -10,6 +10,9 @@ forces widgets; unset, widgets are shown whenever the code runs in an IPython ke
 ipywidgets installed. ``sdr reproduce``, ``book/conftest.py`` (nbval) and the
 ``sdrlib.book.sphinx_ext`` extension (``jupyter-book build``) give their kernels
 :data:`STATIC_KERNEL_ENV`.
+
+IPython and matplotlib are imported inside the functions: ``sdr --help`` imports this module (for
+``sdr reproduce``'s options) and stays fast without them; ipywidgets is optional.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import sdrlib
 from sdrlib.book.notebook import NotebookContext, SavedPath
 from sdrlib.utils import atomic_write_text
 
@@ -79,8 +83,6 @@ def _relative_source_path(source_file: str | None) -> str:
     if source_file is None:
         return "unknown file"
     path = Path(source_file).resolve()
-    import sdrlib
-
     package_root = Path(sdrlib.__file__).resolve().parent.parent
     return path.relative_to(package_root).as_posix() if path.is_relative_to(package_root) else path.name
 
@@ -159,7 +161,7 @@ def is_static() -> bool:
         return False
     if flag:
         raise ValueError(f"{STATIC_ENV} must be 1 or 0, got {flag!r}")
-    try:
+    try:  # optional: the book extra (pip install -e '.[book]')
         import ipywidgets  # noqa: F401
         from IPython import get_ipython
     except ImportError:

@@ -2,14 +2,16 @@
 
 The kernel gets the profile and the static-output switches in its environment, talks over IPC
 sockets in a private folder, and a failure is reported as :class:`NotebookExecutionError` naming
-the source notebook's cell. papermill, nbformat and traitlets are imported inside the functions:
-every notebook imports :mod:`sdrlib.book`, and none of them executes notebooks.
+the source notebook's cell. papermill, nbformat and traitlets (the book extra) are imported inside
+the functions: every notebook imports :mod:`sdrlib.book`, and none of them executes notebooks; and
+``sdr --help`` imports this package (for ``sdr reproduce``'s options) and stays fast without them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -96,8 +98,6 @@ def _local_kernel_config() -> Iterator[Any]:
     path is absolute (a relative one would be resolved against the kernel's working directory) and
     short (Unix socket paths are limited to about 100 bytes).
     """
-    import tempfile
-
     from traitlets.config import Config
 
     with tempfile.TemporaryDirectory(prefix="sdr-kernel-") as folder:

@@ -161,6 +161,8 @@ def setup_notebook(namespace: MutableMapping[str, Any], name: str, seed: int | N
     output_dir.mkdir(parents=True, exist_ok=True)
     namespace.update(PROFILE=profile, DEVICE=str(device), OUTPUT_DIR=str(output_dir))
 
+    # imported here, not at the top: `sdr --help` imports this module (sdr reproduce's profiles) and
+    # stays fast without matplotlib
     import matplotlib
     import matplotlib.pyplot as plt
 

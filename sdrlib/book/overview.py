@@ -12,8 +12,13 @@ import pkgutil
 import re
 from typing import TYPE_CHECKING
 
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.patches import FancyBboxPatch, Rectangle
+
+import sdrlib
+
 if TYPE_CHECKING:
-    import pandas as pd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
@@ -31,10 +36,6 @@ def subpackages() -> pd.DataFrame:
 
     Every sub-package is imported, so this also checks that the library imports cleanly.
     """
-    import pandas as pd
-
-    import sdrlib
-
     rows = []
     for info in sorted(pkgutil.iter_modules(sdrlib.__path__), key=lambda m: m.name):
         if not info.ispkg:
@@ -61,8 +62,6 @@ def _box(
     height: float = 0.5,
     fontsize: float = 10,
 ) -> None:
-    from matplotlib.patches import FancyBboxPatch
-
     ax.add_patch(
         FancyBboxPatch(
             (x - width / 2, y - height / 2),
@@ -95,9 +94,6 @@ def pipeline_figure(num_branches: int = 4) -> Figure:
     Raises:
         ValueError: ``num_branches`` is not between 1 and 8.
     """
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Rectangle
-
     if not 1 <= num_branches <= len(BRANCH_COLOURS):
         raise ValueError(f"num_branches must be between 1 and {len(BRANCH_COLOURS)}, got {num_branches}")
     fig, ax = plt.subplots(figsize=(8.6, 0.8 * num_branches + 2.0))

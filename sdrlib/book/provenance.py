@@ -20,6 +20,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from sdrlib.engine.config import run_config_from_dict
+from sdrlib.experiments import Profile, grid
+from sdrlib.losses import SDRLoss
+from sdrlib.models import create_model
+
 MARKS = {"F": "found", "I": "inferred", "A": "assumed"}
 
 
@@ -367,11 +372,6 @@ def check(profile: str = "smoke") -> int:
         ImportError: an object does not exist.
         sdrlib.config.ConfigError: a switch is not a valid override.
     """
-    from sdrlib.engine.config import run_config_from_dict
-    from sdrlib.experiments import Profile, grid
-    from sdrlib.losses import SDRLoss
-    from sdrlib.models import create_model
-
     prof = Profile.load(profile)
     spec = next(s for s in grid("table2", prof) if s.model == "sdr")
     base = spec.config(prof, 0).to_dict()

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import nbformat
+
 from sdrlib.utils import atomic_write_text
 
 NOTEBOOK_METADATA_KEPT = ("kernelspec", "language_info")
@@ -48,8 +50,6 @@ def strip_notebook(notebook: Any) -> bool:
 
 def strip_file(path: str | Path, check: bool = False) -> bool:
     """Strip the notebook at ``path`` (rewritten atomically unless ``check``); return whether it needed it."""
-    import nbformat
-
     path = Path(path)
     notebook = nbformat.read(path, as_version=nbformat.NO_CONVERT)
     changed = strip_notebook(notebook)

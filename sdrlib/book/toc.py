@@ -77,6 +77,8 @@ def toc_documents(book_root: str | Path) -> list[TocDocument]:
         FileNotFoundError: ``_toc.yml`` or a page it lists is missing.
         ValueError: ``_toc.yml`` is not valid sphinx-external-toc YAML.
     """
+    # imported here, not at the top: sphinx-external-toc comes with the book extra (jupyter-book),
+    # and `sdr --help` imports this module without it
     from sphinx_external_toc.api import GlobItem, UrlItem
     from sphinx_external_toc.parsing import MalformedError, parse_toc_yaml
 

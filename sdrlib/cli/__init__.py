@@ -23,6 +23,9 @@ import sys
 import textwrap
 from collections.abc import Sequence
 
+from sdrlib.config import ConfigError
+from sdrlib.utils.signals import Terminated, stop_on_sigterm
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -116,9 +119,6 @@ def error_message(err: BaseException) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sdr`` console script."""
-    from sdrlib.config import ConfigError
-    from sdrlib.utils.signals import Terminated, stop_on_sigterm
-
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "_run", None) is None:

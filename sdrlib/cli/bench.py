@@ -10,6 +10,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sdrlib.cli import CLIError
+from sdrlib.utils import atomic_write_json, resolve_device
+
 COMMAND = "bench"
 HELP = "time training steps of ftcn/i3d/sdr, or with --data the clip loader (clips/s per worker)"
 
@@ -81,8 +84,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_loader(args: argparse.Namespace) -> int:
+    # sdrlib.bench is imported inside the functions: `sdr --help` stays fast without the engine
     from sdrlib.bench.loader import LoaderBenchConfig, format_loader_table, run_loader_bench
-    from sdrlib.utils import atomic_write_json
 
     cfg = LoaderBenchConfig(
         roots=list(args.data),
@@ -108,8 +111,6 @@ def run(args: argparse.Namespace) -> int:
     if args.data:
         return _run_loader(args)
     from sdrlib.bench import BENCH_MODELS, BenchConfig, format_table, run_bench
-    from sdrlib.cli import CLIError
-    from sdrlib.utils import atomic_write_json, resolve_device
 
     cfg = BenchConfig(
         models=list(args.model or BENCH_MODELS),

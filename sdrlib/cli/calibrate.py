@@ -28,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # imported here, not at the top: `sdr --help` stays fast without the engine
     from sdrlib.engine.calibrate import calibrate_checkpoint
 
     result = calibrate_checkpoint(

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sdrlib.cli import CLIError
+
 COMMAND = "convert"
 HELP = "convert FTCN's ftcn_tt.pth or AltFreezing's model.pth into a checkpoint directory (no download)"
 
@@ -24,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sdrlib.cli import CLIError
+    # imported here, not at the top: `sdr --help` stays fast without the engine
     from sdrlib.engine.published import convert_checkpoint
     from sdrlib.models.published import get_spec
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from sdrlib.cli.evaluate import split_list
+from sdrlib.utils import atomic_write_text
 
 COMMAND = "diagnose"
 HELP = "AUC under temporal destruction (frame shuffle, frame repeat) and spatial destruction (appearance remap, blur)"
@@ -25,8 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # imported here, not at the top: `sdr --help` stays fast without the studies and the engine
     from sdrlib.studies.diagnose import diagnose_checkpoint
-    from sdrlib.utils import atomic_write_text
 
     table = diagnose_checkpoint(
         args.checkpoint,

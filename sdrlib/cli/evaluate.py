@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from sdrlib.cli import CLIError
+
 COMMAND = "evaluate"
 HELP = "evaluate a checkpoint: video AUC, clip AUC, EER, AP, ACC at the validation threshold, per domain"
 
@@ -33,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sdrlib.cli import CLIError
+    # imported inside run: `sdr --help` stays fast without the engine, and matplotlib only with --roc
     from sdrlib.engine.evaluate import ALL_ROW, evaluate_checkpoint
 
     if args.roc and args.out is None:

@@ -39,6 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # imported here, not at the top: `sdr --help` stays fast without the grids and the engine
     from sdrlib.experiments import run_experiment
     from sdrlib.studies import STUDY_GRIDS
 

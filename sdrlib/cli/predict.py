@@ -13,6 +13,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sdrlib.cli import EXIT_SOME_FAILED, CLIError
+from sdrlib.cli._report import report_skipped
+from sdrlib.data.video.errors import InputError
+from sdrlib.data.video.files import list_videos, scan_videos
+from sdrlib.utils import resolve_device
+
 if TYPE_CHECKING:
     from sdrlib.engine.checkpoint import CheckpointMeta
 
@@ -63,15 +69,12 @@ def _stems(videos: list[Path], root: Path) -> dict[Path, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sdrlib.cli import EXIT_SOME_FAILED, CLIError
-    from sdrlib.cli._report import report_skipped
-    from sdrlib.data.video.errors import InputError
-    from sdrlib.data.video.files import list_videos, scan_videos
+    # imported here, not at the top: `sdr --help` stays fast without the engine and the face pipeline
     from sdrlib.engine.checkpoint import load_checkpoint
     from sdrlib.predict.faces import prediction_face_config, recorded_face_options
+    from sdrlib.predict.ftcn_protocol import protocol_face_options
     from sdrlib.predict.outputs import PredictionWriter
     from sdrlib.predict.scoring import predict_video
-    from sdrlib.utils import resolve_device
 
     if args.plot and args.out is None:
         raise CLIError("--plot needs --out (the folder where the PNG timelines go)")
@@ -95,8 +98,6 @@ def run(args: argparse.Namespace) -> int:
         meta.threshold = args.threshold
     base = {"all_tracks": args.all_tracks}
     if args.protocol == "ftcn":
-        from sdrlib.predict.ftcn_protocol import protocol_face_options
-
         base.update(protocol_face_options(meta))
     elif meta.source.get("preprocessing") == "ftcn":
         print(

@@ -25,14 +25,19 @@ import argparse
 import logging
 import sys
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
-from sdrlib.cli import EXIT_SOME_FAILED, CLIError
+from sdrlib.cli import EXIT_SOME_FAILED, CLIError, error_message
+from sdrlib.cli._report import report_skipped
+from sdrlib.config import apply_overrides, from_dict, to_dict
 from sdrlib.data.preparation import (
     PROTOCOL_CELEBDF_SPLITS,
     PROTOCOL_DFDC_SUBSET,
     default_dataset_dir,
 )
+from sdrlib.data.video.errors import OutputError
+from sdrlib.utils import resolve_device
 
 COMMAND = "prepare"
 HELP = "prepare FF++ / Celeb-DF-v2 / DFDC / a folder / a DeepfakeBench JSON as a dataset of face tracks"
@@ -135,6 +140,8 @@ def ffpp_out_default() -> str:
 
 def _list(args: argparse.Namespace) -> tuple[list, dict[str, Any], list[str]]:
     """(items, settings that shape the tracks, warnings to print) for the chosen dataset."""
+    # sdrlib.data.prepare and sdrlib.data.faces are imported inside the functions: `sdr --help`
+    # stays fast without OpenCV and the face pipeline
     from sdrlib.data import prepare as dp
 
     if args.dataset == "ffpp":
@@ -158,9 +165,6 @@ def _list(args: argparse.Namespace) -> tuple[list, dict[str, Any], list[str]]:
 
 def _list_folder(args: argparse.Namespace) -> list:
     """The folder's labelled videos; the files passed over are named on the screen, with the reason."""
-    from pathlib import Path
-
-    from sdrlib.cli._report import report_skipped
     from sdrlib.data import prepare as dp
 
     root, out = Path(args.root), Path(args.out)
@@ -183,10 +187,8 @@ def _counts(items: list) -> str:
 
 def _face_extractor(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     """The MTCNN track extractor for ``--device``/``--set``, and its settings for ``prepare.json``."""
-    from sdrlib.config import apply_overrides, from_dict, to_dict
     from sdrlib.data.faces import FacePipelineConfig
     from sdrlib.data.prepare import FaceTrackExtractor
-    from sdrlib.utils import resolve_device
 
     device = args.device
     if device == "auto":
@@ -245,9 +247,6 @@ def run(args: argparse.Namespace) -> int:
     except OSError as err:
         if isinstance(err, FileNotFoundError | NotADirectoryError | FileExistsError):
             raise
-        from sdrlib.cli import error_message
-        from sdrlib.data.video.errors import OutputError
-
         raise OutputError(
             f"{error_message(err)}; the videos finished so far are kept: make room and run the same "
             "command again to resume"

@@ -15,6 +15,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sdrlib.book.build import BookBuildError
+from sdrlib.book.execute import NotebookExecutionError
+from sdrlib.book.notebook import PROFILES
 from sdrlib.cli import CLIError
 
 COMMAND = "reproduce"
@@ -22,8 +25,6 @@ HELP = "execute the book's notebooks for a profile (papermill) and build the boo
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from sdrlib.book.notebook import PROFILES
-
     parser.add_argument("--profile", default="tiny", help=f"one of {', '.join(PROFILES)} (default tiny)")
     parser.add_argument("--only", help="comma-separated notebooks to run (file stems), e.g. 00_introduction")
     parser.add_argument(
@@ -46,9 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sdrlib.book.build import BookBuildError
-    from sdrlib.book.execute import NotebookExecutionError
-    from sdrlib.book.notebook import PROFILES
+    # imported here, not at the top: `sdr --help` stays fast without the grids, the studies and the
+    # engine (the runs sdrlib.book.prefetch trains before the notebooks)
     from sdrlib.book.reproduce import reproduce
 
     if args.profile not in PROFILES:

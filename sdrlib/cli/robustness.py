@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sdrlib.cli import CLIError
 from sdrlib.cli.evaluate import split_list
 
 COMMAND = "robustness"
@@ -44,7 +45,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sdrlib.cli import CLIError
+    # imported inside run: `sdr --help` stays fast without the studies, the grids and the engine
+    from sdrlib.experiments.tables import with_counts
     from sdrlib.studies.robustness import run_robustness
 
     try:
@@ -68,8 +70,6 @@ def run(args: argparse.Namespace) -> int:
             seed=(seeds or [0])[0],
             progress=not args.no_progress,
         )
-        from sdrlib.experiments.tables import with_counts
-
         print(f"robustness of {args.checkpoint}, video-level AUC % on the test split of {args.data}:")
         print(with_counts(result.table, result.counts).to_markdown(index=False, floatfmt=".1f"))
         return 0
@@ -86,8 +86,6 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as err:
         raise CLIError(str(err)) from err
-    from sdrlib.experiments.tables import with_counts
-
     print(f"robustness ({result.profile}), video-level AUC % on the FF++ test domains:")
     print(with_counts(result.table, result.counts).to_markdown(index=False, floatfmt=".1f"))
     print(f"wrote {result.out_dir}/table.md and results.csv")

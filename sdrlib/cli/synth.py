@@ -15,14 +15,21 @@ from pathlib import Path
 
 from sdrlib.cli import CLIError
 from sdrlib.config import ConfigError, apply_overrides, from_dict, to_dict
+from sdrlib.data.synthetic import (
+    SYNTHDF_DOMAINS,
+    DomainSpec,
+    generate_synthdf,
+    parse_per_split,
+    resolve_domains,
+    synthdf_params,
+)
+from sdrlib.data.synthetic.generate import holds_dataset
 
 COMMAND = "synth"
 HELP = "Generate SynthDF, the synthetic cross-domain deepfake-video benchmark."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from sdrlib.data.synthetic import SYNTHDF_DOMAINS
-
     parser.add_argument("--out", required=True, type=Path, help="dataset directory to create")
     parser.add_argument(
         "--domains",
@@ -60,8 +67,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _domain_specs(names: str, overrides: list[str]) -> list:
-    from sdrlib.data.synthetic import DomainSpec, resolve_domains
-
     specs = resolve_domains(names)
     tree = apply_overrides({spec.name: to_dict(spec) for spec in specs}, overrides)
     unknown = sorted(set(tree) - {spec.name for spec in specs})
@@ -76,9 +81,6 @@ def _domain_specs(names: str, overrides: list[str]) -> list:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sdrlib.data.synthetic import generate_synthdf, parse_per_split, synthdf_params
-    from sdrlib.data.synthetic.generate import holds_dataset
-
     try:
         options = dict(
             domains=_domain_specs(args.domains, args.overrides),

@@ -25,6 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # imported here, not at the top: `sdr --help` stays fast without the engine
     from sdrlib.engine.profiles import load_run_config
     from sdrlib.engine.trainer import train
 

@@ -20,7 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from sdrlib.data.video import probe
 from sdrlib.data.video.files import VIDEO_SUFFIXES
+from sdrlib.data.video.seek import read_window
 
 TRACK_SUFFIXES: tuple[str, ...] = (".npy", *sorted(VIDEO_SUFFIXES))
 
@@ -52,8 +54,6 @@ def track_length(path: str | Path) -> int:
     path = Path(path)
     if _check_suffix(path) == ".npy":
         return int(_open_npy(path).shape[0])
-    from sdrlib.data.video import probe
-
     return int(probe(path).frames)
 
 
@@ -80,8 +80,6 @@ def read_track(path: str | Path, start: int = 0, count: int | None = None) -> np
             raise ValueError(f"{path}: start {start} is past the end of a {array.shape[0]}-frame track")
         stop = array.shape[0] if count is None else min(array.shape[0], start + count)
         return np.array(array[start:stop])
-    from sdrlib.data.video.seek import read_window
-
     frames = read_window(path, start=start, count=count)
     if frames.shape[0] == 0:
         raise ValueError(f"{path}: no frame at or after {start}")

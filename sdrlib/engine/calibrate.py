@@ -20,7 +20,9 @@ from typing import Any
 
 import torch
 
+from sdrlib.data import ClipDataset
 from sdrlib.engine.checkpoint import CheckpointMeta, load_checkpoint, resolve_checkpoint
+from sdrlib.engine.trainer import validate
 from sdrlib.utils import atomic_write_json, resolve_device
 
 RULE = (
@@ -73,9 +75,6 @@ def calibrate_checkpoint(
         ValueError: ``split`` is ``test``; the checkpoint already has a training threshold and
             ``force`` is False; no clips; only one class among the videos.
     """
-    from sdrlib.data import ClipDataset
-    from sdrlib.engine.trainer import validate
-
     if split == "test":
         raise ValueError(
             "calibrating on the test split would choose the threshold on the data it is judged on; use val"

@@ -12,6 +12,8 @@ from typing import Any
 
 from torch import nn
 
+from sdrlib.models.weights import load_weights
+
 _REGISTRY: dict[str, Callable[..., nn.Module]] = {}
 _DESCRIPTIONS: dict[str, str] = {}
 
@@ -60,8 +62,5 @@ def create_model(name: str, weights: str | None = None, **overrides: Any) -> nn.
         raise KeyError(f"unknown model {name!r}; registered models: {list_models()}")
     model = _REGISTRY[name](**overrides)
     if weights is not None:
-        # imported here: weights.py imports the model modules, which import this registry
-        from sdrlib.models.weights import load_weights
-
         load_weights(model, weights)
     return model

@@ -111,6 +111,7 @@ class PredictionWriter:
         try:
             atomic_write_json(path, prediction.to_json())
             if self.plot:
+                # imported here, not at the top: `sdr predict` loads matplotlib only with --plot
                 import matplotlib.pyplot as plt
 
                 from sdrlib.predict.plots import plot_timeline

@@ -24,6 +24,8 @@ import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
+import torch
+
 from sdrlib.utils.signals import Terminated, signals_held, stopping_on_sigterm, worker_signals
 
 Item = TypeVar("Item")
@@ -35,10 +37,8 @@ STOP_TIMEOUT_S = 30.0
 def _init_worker(threads: int) -> None:
     """Worker initializer: a share of the cores instead of all of them, then clean stops on signals
     (last: a worker stopped while it imports exits quietly instead of failing its initializer)."""
-    import torch
-
     torch.set_num_threads(threads)
-    with contextlib.suppress(ImportError):
+    with contextlib.suppress(ImportError):  # optional here: OpenCV's threads, where it is installed
         import cv2
 
         cv2.setNumThreads(threads)

@@ -95,7 +95,7 @@ class MTCNNDetector:
         factor: float = 0.709,
         batch_size: int = 16,
     ) -> None:
-        try:
+        try:  # optional dependency (not in pyproject's dependencies): only this detector needs it
             from facenet_pytorch.models.mtcnn import ONet, PNet, RNet
         except ImportError as err:  # pragma: no cover - depends on the environment
             raise ImportError(

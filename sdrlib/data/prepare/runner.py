@@ -47,6 +47,7 @@ import numpy as np
 from tqdm.auto import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
+from sdrlib.data.faces import write_face_track
 from sdrlib.data.manifest import MANIFEST_NAME
 from sdrlib.data.prepare.items import VideoItem, check_unique, track_relpath
 from sdrlib.data.prepare.records import (
@@ -244,8 +245,6 @@ def _log_record(record: dict[str, Any]) -> None:
 
 
 def _default_writer() -> TrackWriter:
-    from sdrlib.data.faces import write_face_track
-
     return write_face_track
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors.torch import load_file
 
 from sdrlib.models.published.keymap import PUBLISHED, PublishedSpec, expected_layout, key_map
 
@@ -54,8 +55,6 @@ def read_published(spec: PublishedSpec, path: str | Path) -> tuple[dict[str, tor
     if not path.is_file():
         raise FileNotFoundError(f"no such file: {path}")
     if path.suffix == ".safetensors":
-        from safetensors.torch import load_file
-
         try:
             obj: Any = load_file(str(path))
         except Exception as err:  # safetensors raises its own error types
