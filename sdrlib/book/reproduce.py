@@ -30,7 +30,6 @@ from typing import Any
 from sdrlib.book.build import build_book, prepare_book_copy
 from sdrlib.book.execute import NotebookExecutionError, execute_notebook
 from sdrlib.book.notebook import METRICS_FILE, PROFILES
-from sdrlib.book.prefetch import NOTEBOOK_JOBS, prefetch_book_runs
 from sdrlib.book.toc import TocDocument, find_book_root, toc_documents
 from sdrlib.utils import atomic_write_json, atomic_write_text
 
@@ -205,6 +204,9 @@ def reproduce(
     def save() -> None:
         result.wall_s = time.perf_counter() - started
         atomic_write_json(report, result.to_json())
+
+    # here, not at the top: the grids and the studies import torch, and `sdr --help` imports this module
+    from sdrlib.book.prefetch import NOTEBOOK_JOBS, prefetch_book_runs
 
     chosen_stems = [doc.path.stem for doc in notebook_docs if doc.docname in chosen]
     if prefetch and any(stem in NOTEBOOK_JOBS for stem in chosen_stems):
