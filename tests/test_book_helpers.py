@@ -86,7 +86,7 @@ def test_setup_notebook_output_dir_relative_to_book_root(fake_book, tmp_path, mo
 def test_pages_show_paths_relative_to_the_reproduction_folder(tmp_path, monkeypatch):
     """What ``sdr reproduce`` renders: the kernel runs in the book copy ``<repro>/book``, and each
     notebook writes to ``<repro>/outputs/<name>``; no page may show this machine's folders."""
-    from sdrlib.book.execute import _kernel_environment
+    from sdrlib.book.execute import kernel_environment
 
     repro = tmp_path / "runs" / "tiny"
     copy = repro / "book"
@@ -95,7 +95,7 @@ def test_pages_show_paths_relative_to_the_reproduction_folder(tmp_path, monkeypa
     (copy / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
     monkeypatch.chdir(copy)
     monkeypatch.delenv("SDR_REPRODUCTION_DIR", raising=False)
-    with _kernel_environment("tiny", repro):
+    with kernel_environment("tiny", repro):
         ctx = book.setup_notebook(_params(OUTPUT_DIR=str(repro / "outputs" / "03_demo")), "03_demo")
         shown = str(ctx)
         video = book.display_path(repro / "outputs" / "03_demo" / "demo.mp4")

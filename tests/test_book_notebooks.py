@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 import shutil
 import subprocess
@@ -61,6 +62,15 @@ def test_no_outputs_committed(notebook_path):
     ]
     assert not dirty, f"cells {dirty} hold outputs: run python scripts/strip_notebooks.py"
     assert not strip_notebook(notebook), "run metadata present: run python scripts/strip_notebooks.py"
+
+
+def test_every_cell_has_a_unique_id(notebook_path):
+    """nbformat 4.5 cells carry an ``id``; a cell added without one is a warning at every
+    execution today and an error in future nbformat versions."""
+    cells = json.loads(notebook_path.read_text())["cells"]
+    ids = [cell.get("id") for cell in cells]
+    assert None not in ids, f"cells {[i for i, v in enumerate(ids) if v is None]} have no id"
+    assert len(set(ids)) == len(ids), "cell ids repeat"
 
 
 def test_kernel_is_python3(notebook_path):

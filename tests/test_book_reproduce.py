@@ -196,6 +196,32 @@ def test_reproduce_names_the_failing_notebook_and_cell(tmp_path):
         reproduce("smoke", book_root=tmp_path, notebooks=["nope"], build=False)
 
 
+def test_notebooks_run_side_by_side_and_a_failure_stops_the_ones_not_started(tmp_path):
+    """``jobs=2``: two kernels at once, each with its share of the cores and the reproduction's
+    environment; after a failure the notebooks not yet started are skipped and the failure raised."""
+    (tmp_path / "_config.yml").write_text("title: parallel\n")
+    toc = "format: jb-book\nroot: nb/slow\nchapters:\n  - file: nb/bad\n  - file: nb/late\n  - file: nb/later\n"
+    (tmp_path / "_toc.yml").write_text(toc)
+    (tmp_path / "nb").mkdir()
+    kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    seen = tmp_path / "seen.txt"
+    slow = f"import os, time\ntime.sleep(6)\nopen({str(seen)!r}, 'w').write(os.environ['SDR_PROFILE'] + ' ' + os.environ['OMP_NUM_THREADS'])"
+    for name, body in {"slow": slow, "bad": "1 / 0", "late": "x = 1", "later": "y = 2"}.items():
+        notebook = nbformat.v4.new_notebook(metadata={"kernelspec": kernelspec})
+        notebook.cells = [nbformat.v4.new_code_cell('PROFILE = "smoke"\nDEVICE = "auto"\nOUTPUT_DIR = ""'),
+                          nbformat.v4.new_code_cell(body)]
+        notebook.cells[0].metadata["tags"] = ["parameters"]
+        nbformat.write(notebook, tmp_path / "nb" / f"{name}.ipynb")
+    with pytest.raises(NotebookExecutionError) as info:
+        reproduce("smoke", out_root=tmp_path / "runs", book_root=tmp_path, build=False, progress=False, jobs=2)
+    assert info.value.notebook == Path("nb/bad.ipynb")
+    report = json.loads((tmp_path / "runs" / "smoke" / "reproduce.json").read_text())
+    statuses = [entry["status"] for entry in report["notebooks"]]
+    assert statuses == ["ok", "failed", "not run (an earlier notebook failed)", "not run (an earlier notebook failed)"]
+    threads = max(1, (os.cpu_count() or 1) // 2)
+    assert seen.read_text() == f"smoke {threads}", "the slow notebook ran beside the failing one, in its environment"
+
+
 class _Assets(HTMLParser):
     """Scripts, stylesheets and images a page asks the browser to load."""
 

@@ -52,9 +52,11 @@ class NotebookExecutionError(RuntimeError):
 
 
 @contextlib.contextmanager
-def _kernel_environment(profile: str, reproduction_dir: Path | None = None) -> Iterator[None]:
-    """Environment inherited by the kernels papermill starts; restored afterwards."""
-    wanted = {PROFILE_ENV: profile, **STATIC_KERNEL_ENV}
+def kernel_environment(
+    profile: str, reproduction_dir: Path | None = None, extra: dict[str, str] | None = None
+) -> Iterator[None]:
+    """Environment inherited by the kernels papermill starts (plus ``extra``); restored afterwards."""
+    wanted = {PROFILE_ENV: profile, **STATIC_KERNEL_ENV, **(extra or {})}
     if reproduction_dir is not None:
         wanted[REPRODUCTION_ENV] = str(reproduction_dir)
     defaults = {"HF_HUB_OFFLINE": "1", "JUPYTER_PREFER_ENV_PATH": "1"}
@@ -128,7 +130,7 @@ def execute_notebook(
 
     executed.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with _kernel_environment(profile, reproduction_dir), _local_kernel_config() as kernel_config:
+        with kernel_environment(profile, reproduction_dir), _local_kernel_config() as kernel_config:
             papermill.execute_notebook(
                 str(book_root / doc.path),
                 str(executed),

@@ -69,9 +69,16 @@ def book_jobs(profile: str | Profile, notebooks: Sequence[str]) -> list[RunJob]:
     return [job for builder in builders for job in builder(prof)]
 
 
+def profile_workers(profile: str | Profile) -> int:
+    """The profile's ``experiments.workers`` (1 when unset): worker processes of its grids, and
+    notebooks ``sdr reproduce`` executes at once."""
+    prof = profile if isinstance(profile, Profile) else Profile.load(profile)
+    return int(prof.setting("workers", 1))
+
+
 def prefetch_book_runs(profile: str | Profile, notebooks: Sequence[str], progress: bool = True) -> int:
     """Train and score the runs of ``notebooks`` into the cache with the profile's
     ``experiments.workers`` processes, costliest first; returns how many runs were not cached."""
     prof = profile if isinstance(profile, Profile) else Profile.load(profile)
-    workers = int(prof.setting("workers", 1))
+    workers = profile_workers(prof)
     return prefetch_runs(book_jobs(prof, notebooks), job_cost, workers, f"runs ({prof.name})", progress)

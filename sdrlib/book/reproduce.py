@@ -19,16 +19,19 @@ trained and scored in one worker pool (:mod:`sdrlib.book.prefetch`).
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import json
+import os
 import shutil
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sdrlib.book.build import build_book, prepare_book_copy
-from sdrlib.book.execute import NotebookExecutionError, execute_notebook
+from sdrlib.book.execute import NotebookExecutionError, execute_notebook, kernel_environment
 from sdrlib.book.notebook import METRICS_FILE, PROFILES
 from sdrlib.book.toc import TocDocument, find_book_root, toc_documents
 from sdrlib.utils import atomic_write_json, atomic_write_text
@@ -151,6 +154,82 @@ def _collect(run: NotebookRun, out_dir: Path, output_dir: Path) -> None:
     run.tables = [table.relative_to(out_dir).as_posix() for table in tables]
 
 
+@dataclass
+class _NotebookJob:
+    """Executes one chosen notebook of a reproduction and records it in its :class:`NotebookRun`;
+    returns the :class:`NotebookExecutionError` instead of raising it (several may run at once).
+    ``bars``: papermill's progress bars (one notebook at a time only)."""
+
+    book_root: Path
+    out_dir: Path
+    total: int
+    profile: str
+    device: str
+    kernel: str
+    progress: bool
+    bars: bool
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def __call__(self, position: int, doc: TocDocument, run: NotebookRun) -> NotebookExecutionError | None:
+        if self.stop.is_set():
+            run.status = "not run (an earlier notebook failed)"
+            return None
+        name = f"[{position}/{self.total}] {doc.path.as_posix()}"
+        if self.progress and self.bars:
+            print(f"{name} (profile {self.profile})", flush=True)
+        executed, output_dir = self.out_dir / run.executed, self.out_dir / run.output_dir
+        shutil.rmtree(output_dir, ignore_errors=True)
+        tick = time.perf_counter()
+        error = None
+        try:
+            execute_notebook(
+                self.book_root,
+                doc,
+                executed,
+                output_dir,
+                self.profile,
+                self.device,
+                self.kernel,
+                self.progress and self.bars,
+                self.out_dir,
+            )
+            run.status = "ok"
+        except NotebookExecutionError as err:
+            run.status, run.error, error = "failed", str(err), err
+            self.stop.set()
+        run.wall_s = round(time.perf_counter() - tick, 3)
+        _collect(run, self.out_dir, output_dir)
+        if self.progress and error is None:
+            note = "" if run.metrics is not None else f"; warning: no {METRICS_FILE} written"
+            print(
+                f"    done in {run.wall_s:.1f} s{note}"
+                if self.bars
+                else f"{name} done in {run.wall_s:.1f} s{note}",
+                flush=True,
+            )
+        return error
+
+
+def _execute_in_parallel(
+    one: _NotebookJob, todo: list[tuple[int, TocDocument, NotebookRun]], jobs: int, save: Callable[[], None]
+) -> list[NotebookExecutionError]:
+    """Run the notebooks ``jobs`` at a time (each kernel with its share of the cores); after a failure
+    the ones not started are skipped. Returns the failures in ``_toc.yml`` order."""
+    threads = str(max(1, (os.cpu_count() or 1) // jobs))
+    errors: dict[int, NotebookExecutionError] = {}
+    # the kernels' environment is set once for all of them: entering and leaving it per notebook
+    # from several threads would undo it under a kernel that is starting
+    with kernel_environment(one.profile, one.out_dir, {"OMP_NUM_THREADS": threads}):
+        with cf.ThreadPoolExecutor(jobs) as pool:
+            futures = {pool.submit(one, *item): item[0] for item in todo}
+            for future in cf.as_completed(futures):
+                error = future.result()
+                if error is not None:
+                    errors[futures[future]] = error
+                save()
+    return [errors[position] for position in sorted(errors)]
+
+
 def reproduce(
     profile: str,
     out_root: str | Path | None = None,
@@ -162,6 +241,7 @@ def reproduce(
     strict: bool = True,
     progress: bool = True,
     prefetch: bool = True,
+    jobs: int | None = None,
 ) -> ReproduceResult:
     """Execute the book's notebooks for ``profile`` and build the book from the executed copies.
 
@@ -179,6 +259,8 @@ def reproduce(
         prefetch: first train and score every run the chosen results notebooks read, in one
             worker pool (:func:`~sdrlib.book.prefetch.prefetch_book_runs`); the notebooks then
             read the cache. Without it each notebook trains its own grid.
+        jobs: notebooks executed at once (default: the profile's ``experiments.workers``), each
+            kernel with its share of the cores; the rendered pages are the same as one at a time.
 
     Raises:
         ValueError: unknown profile or notebook name.
@@ -206,7 +288,7 @@ def reproduce(
         atomic_write_json(report, result.to_json())
 
     # here, not at the top: the grids and the studies import torch, and `sdr --help` imports this module
-    from sdrlib.book.prefetch import NOTEBOOK_JOBS, prefetch_book_runs
+    from sdrlib.book.prefetch import NOTEBOOK_JOBS, prefetch_book_runs, profile_workers
 
     chosen_stems = [doc.path.stem for doc in notebook_docs if doc.docname in chosen]
     if prefetch and any(stem in NOTEBOOK_JOBS for stem in chosen_stems):
@@ -219,36 +301,30 @@ def reproduce(
         if progress:
             print(f"    {result.prefetched_runs} runs in {result.prefetch_wall_s:.1f} s", flush=True)
 
+    todo = []
     for position, (doc, run) in enumerate(zip(notebook_docs, runs, strict=True), start=1):
         executed = copy_root / doc.path
-        output_dir = out_dir / "outputs" / doc.path.stem
         run.executed = executed.relative_to(out_dir).as_posix()
-        run.output_dir = output_dir.relative_to(out_dir).as_posix()
-        if doc.docname not in chosen:
-            if not executed.exists():
-                shutil.copy2(book_root / doc.path, executed)
-                run.status = "not run (source copied)"
-            else:
-                run.status = "not run (earlier copy kept)"
-            continue
-        if progress:
-            print(f"[{position}/{len(notebook_docs)}] {doc.path.as_posix()} (profile {profile})", flush=True)
-        shutil.rmtree(output_dir, ignore_errors=True)
-        tick = time.perf_counter()
-        try:
-            execute_notebook(book_root, doc, executed, output_dir, profile, device, kernel, progress, out_dir)
-        except NotebookExecutionError as err:
-            run.status, run.error = "failed", str(err)
-            run.wall_s = round(time.perf_counter() - tick, 3)
-            _collect(run, out_dir, output_dir)
+        run.output_dir = (out_dir / "outputs" / doc.path.stem).relative_to(out_dir).as_posix()
+        if doc.docname in chosen:
+            todo.append((position, doc, run))
+        elif not executed.exists():
+            shutil.copy2(book_root / doc.path, executed)
+            run.status = "not run (source copied)"
+        else:
+            run.status = "not run (earlier copy kept)"
+    jobs = max(1, int(jobs if jobs is not None else profile_workers(profile)))
+    one = _NotebookJob(book_root, out_dir, len(notebook_docs), profile, device, kernel, progress, jobs == 1)
+    if jobs == 1 or len(todo) < 2:
+        for position, doc, run in todo:
+            error = one(position, doc, run)
             save()
-            raise
-        run.status, run.wall_s = "ok", round(time.perf_counter() - tick, 3)
-        _collect(run, out_dir, output_dir)
-        save()
-        if progress:
-            note = "" if run.metrics is not None else f"; warning: no {METRICS_FILE} written"
-            print(f"    done in {run.wall_s:.1f} s{note}", flush=True)
+            if error is not None:
+                raise error
+    else:
+        errors = _execute_in_parallel(one, todo, jobs, save)
+        if errors:
+            raise errors[0]
 
     if build:
         tick = time.perf_counter()

@@ -43,6 +43,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="let each results notebook train its own grid (default: all runs first, in one worker pool)",
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="notebooks executed at once (default: the profile's experiments.workers)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress lines or bars")
 
 
@@ -53,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.profile not in PROFILES:
         raise CLIError(f"unknown profile {args.profile!r}; expected one of {', '.join(PROFILES)}")
+    if args.jobs is not None and args.jobs < 1:
+        raise CLIError(f"--jobs must be at least 1, got {args.jobs}")
     only = [name.strip() for name in args.only.split(",") if name.strip()] if args.only else None
     try:
         result = reproduce(
@@ -65,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
             strict=not args.lenient,
             progress=not args.no_progress,
             prefetch=not args.no_prefetch,
+            jobs=args.jobs,
         )
     except ValueError as err:
         raise CLIError(str(err)) from err

@@ -12,7 +12,8 @@ profile's run, which domains it trains and is tested on); :func:`jobs` turns it 
   perturbed ones, so BatchNorm and one head see clean clips in training), tested cross-dataset;
 - ``figure2``: SDR with K = 1..5 perturbation branches;
 - ``baselines``: frame2d, i3d and ftcn, as in ``table2``;
-- ``control``: all models on SynthDF fakes *without* temporal artifacts.
+- ``control``: the models of ``experiments.control_models`` (default: Table 2's) on SynthDF fakes
+  *without* temporal artifacts.
 
 The studies of trained models (:mod:`sdrlib.studies`: the spatial-dependency diagnostic and
 robustness) score the ``table2`` runs under their own conditions; their names are known here
@@ -204,7 +205,8 @@ def _grid_specs(name: str, profile: Profile) -> list[RunSpec]:
             raise ConfigError(
                 "the control experiment needs SynthDF data (a data.synth section in the profile)"
             )
-        return [RunSpec(m, m, control, ffpp, all_test) for m in table2_models]
+        models = profile.setting("control_models", table2_models)
+        return [RunSpec(m, m, control, ffpp, all_test) for m in models]
     raise ConfigError(f"unknown experiment {name!r}; known: {EXPERIMENTS}")
 
 
