@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 import torch
 import torch._dynamo
 from torch import nn
 
 from sdrlib.models import create_model
-from sdrlib.models.resnet3d import Bottleneck3d, ResNet3dTrunk, scaled_depth, scaled_width
+from sdrlib.models.resnet3d import Bottleneck3d, ResNet3dTrunk, fold_batchnorm, scaled_depth, scaled_width
 
 TINY = {"width_mult": 0.125, "depth_mult": 0.25, "num_frames": 4, "input_size": 32}
 
@@ -100,3 +102,25 @@ def test_channels_last_is_kept_through_the_trunk():
     torch.testing.assert_close(
         model.eval()(x).logit, reference.eval()(x.contiguous()).logit, rtol=1e-4, atol=1e-5
     )
+
+
+@pytest.mark.parametrize("name", ["ftcn", "i3d", "sdr"])
+def test_folded_batchnorm_scores_as_the_model_it_came_from(name):
+    """fold_batchnorm (evaluation only) gives the logits of the eval-mode model with its BatchNorms,
+    whose running statistics here are not the identity; no BatchNorm is left in the trunk."""
+    torch.manual_seed(0)
+    model = create_model(name, width_mult=0.25, depth_mult=0.34, num_frames=8, input_size=32)
+    with torch.no_grad():
+        for _ in range(3):
+            model(torch.rand(4, 3, 8, 32, 32) * 2)  # training mode: moves the running statistics
+    with pytest.raises(ValueError, match="eval mode"):
+        fold_batchnorm(model)
+    model.eval()
+    x = torch.rand(6, 3, 8, 32, 32)
+    with torch.no_grad():
+        expected = model(x).logit
+        folded = fold_batchnorm(copy.deepcopy(model))
+        got = folded(x).logit
+    assert torch.allclose(got, expected, atol=1e-5), (got - expected).abs().max()
+    trunk_bns = [m for n, m in folded.named_modules() if "trunk" in n and isinstance(m, torch.nn.BatchNorm3d)]
+    assert not trunk_bns

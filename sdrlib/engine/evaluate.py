@@ -24,6 +24,7 @@ from sdrlib.engine.checkpoint import CheckpointMeta, load_checkpoint
 from sdrlib.engine.data import eval_workers
 from sdrlib.engine.inference import ClipTransform, predict_clips
 from sdrlib.engine.metrics import per_domain_metrics, video_scores
+from sdrlib.models.resnet3d import fold_batchnorm
 from sdrlib.utils import atomic_write_json, atomic_write_text, resolve_device
 
 TABLE_COLUMNS = [
@@ -169,6 +170,8 @@ def evaluate_checkpoint(checkpoint: str | Path, roots: list[str | Path], **kwarg
     """Load ``checkpoint`` (run dir, .json or .safetensors) and :func:`evaluate_model` it."""
     device = resolve_device(kwargs.pop("device", "auto"))
     model, meta = load_checkpoint(checkpoint, device)
+    # the loaded model is only scored: its BatchNorms folded into the convs score it faster
+    model = fold_batchnorm(model).to_channels_last()
     result = evaluate_model(model, meta, roots, device=device, **kwargs)
     result.checkpoint = str(checkpoint)
     return result

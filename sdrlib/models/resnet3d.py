@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 #: (blocks, bottleneck width, temporal kernels) of res2..res5 at width_mult = depth_mult = 1.
 STAGES: tuple[tuple[int, int, tuple[int, ...]], ...] = (
@@ -195,3 +196,35 @@ class ResNet3dTrunk(nn.Module):
         if self.include_res5:
             x = self.res5(x)
         return x
+
+
+#: The (conv, BatchNorm) attribute pairs of the blocks above, each BatchNorm right after its conv.
+_CONV_BN_PAIRS = {
+    "Bottleneck3d": (("conv_a", "bn_a"), ("conv_b", "bn_b"), ("conv_c", "bn_c"), ("short_conv", "short_bn")),
+    "Stem3d": (("conv", "bn"),),
+}
+
+
+def fold_batchnorm(model: nn.Module) -> nn.Module:
+    """Fold every BatchNorm of the 3D trunks into the convolution before it, in place (inference).
+
+    In eval mode a BatchNorm is an affine map per channel, so ``bn(conv(x))`` equals one conv with
+    scaled weights and a bias (``torch.nn.utils.fusion.fuse_conv_bn_eval``); the BatchNorm becomes
+    an ``Identity``. On a CPU this saves the separate normalisation pass over every feature map,
+    about a sixth of a tiny model's evaluation. Scores agree with the unfolded model to float
+    rounding. Only for a model that is no longer trained or saved (its state dict loses the
+    BatchNorm keys); :func:`sdrlib.engine.evaluate.evaluate_checkpoint` applies it to the model it
+    loaded. The book chapter 'training end to end' scores with it.
+
+    Raises:
+        ValueError: the model is in training mode.
+    """
+    if model.training:
+        raise ValueError("fold_batchnorm needs a model in eval mode (BatchNorm's running statistics)")
+    for module in model.modules():
+        for conv_name, bn_name in _CONV_BN_PAIRS.get(type(module).__name__, ()):
+            conv, bn = getattr(module, conv_name, None), getattr(module, bn_name, None)
+            if isinstance(conv, nn.Conv3d) and isinstance(bn, nn.BatchNorm3d):
+                setattr(module, conv_name, fuse_conv_bn_eval(conv, bn))
+                setattr(module, bn_name, nn.Identity())
+    return model
