@@ -68,3 +68,11 @@ def test_the_committed_reference_run_has_every_grid_it_lists():
         assert videos.groupby("row")["seed"].nunique().min() >= 3, grid
         counts = videos[videos["condition"] == "clean"].groupby(["row", "seed", "domain", "label"]).size()
         assert counts.min() >= 50, grid
+
+
+def test_unavailable_says_whether_the_run_is_absent_or_left_the_grid_out(tmp_path):
+    assert "not in this installation" in reference.unavailable(["table3"], root=tmp_path)
+    (tmp_path / "small").mkdir()
+    (tmp_path / "small" / "run.json").write_text(json.dumps({"grids": ["table2", "diagnose"]}))
+    text = reference.unavailable(["table3"], root=tmp_path)
+    assert "did not include `table3`" in text and "`table2`, `diagnose`" in text

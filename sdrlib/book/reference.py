@@ -62,6 +62,23 @@ def load_reference(grids: list[str], profile: str = REFERENCE_PROFILE, root: Pat
     return ReferenceRun(profile, info, {grid: pd.read_csv(path) for grid, path in paths.items()})
 
 
+def unavailable(grids: list[str], profile: str = REFERENCE_PROFILE, root: Path = RESULTS_DIR) -> str:
+    """One Markdown sentence saying why :func:`load_reference` found no reference for ``grids``."""
+    info_path = root / profile / "run.json"
+    if not info_path.is_file():
+        return (
+            f"The `{profile}` reference run is not in this installation (`docs/results/{profile}/`; "
+            "a source checkout has it)."
+        )
+    ran = json.loads(info_path.read_text(encoding="utf-8")).get("grids", [])
+    missing = [grid for grid in grids if grid not in ran]
+    return (
+        f"The `{profile}` reference run did not include {', '.join(f'`{g}`' for g in missing) or 'these grids'} "
+        f"(it ran {', '.join(f'`{g}`' for g in ran)}; `docs/results/{profile}.md` says why): "
+        "there is no reference to show beside this run."
+    )
+
+
 @dataclass
 class Comparison:
     """This run and the reference side by side.
