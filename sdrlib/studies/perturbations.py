@@ -33,6 +33,7 @@ import av
 import numpy as np
 import torch
 import torch.nn.functional as F
+from av.video.reformatter import VideoReformatter
 
 from sdrlib.augment.base import as_frames, blur_frames, from_frames, luma
 from sdrlib.engine.inference import ClipTransform
@@ -169,8 +170,11 @@ def _h264_roundtrip(frames: np.ndarray, crf: int) -> np.ndarray:
             container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
         container.mux(stream.encode())
     buffer.seek(0)
+    # One reformatter for all frames: frame.to_ndarray(format=...) builds a new swscale context for
+    # every frame, which cost most of the round trip at 32 px (the same pixels either way).
+    reformatter = VideoReformatter()
     with av.open(buffer, mode="r", format="h264") as container:
-        decoded = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+        decoded = [reformatter.reformat(f, format="rgb24").to_ndarray() for f in container.decode(video=0)]
     if len(decoded) != t:
         raise RuntimeError(f"H.264 round trip returned {len(decoded)} frames for {t}")
     return np.stack(decoded)[:, :h, :w]
