@@ -27,19 +27,13 @@ from pathlib import Path
 
 import torch
 
-from sdrlib.book.prefetch import prefetch_book_runs
+from sdrlib.book.prefetch import prefetch_grids
 from sdrlib.experiments import run_experiment
 from sdrlib.studies.diagnose import run_diagnostic
 from sdrlib.utils import atomic_write_json, atomic_write_text
 
-#: The results notebook whose runs each grid is (for the prefetch).
-GRID_NOTEBOOKS = {
-    "table2": "08_table2",
-    "table3": "09_table3",
-    "figure2": "10_figure2",
-    "diagnose": "11_diagnostic",
-    "control": "11_diagnostic",
-}
+#: The grids a reference run can hold (the results chapters show them beside their own).
+GRIDS = ("table2", "table3", "figure2", "diagnose", "control")
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -55,18 +49,17 @@ def _commit() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="small")
-    parser.add_argument("--grids", default=",".join(GRID_NOTEBOOKS), help="comma-separated, of " + ", ".join(GRID_NOTEBOOKS))
+    parser.add_argument("--grids", default=",".join(GRIDS), help="comma-separated, of " + ", ".join(GRIDS))
     parser.add_argument("--out", type=Path, default=None, help="default docs/results/<profile>")
     args = parser.parse_args()
     grids = [g.strip() for g in args.grids.split(",") if g.strip()]
-    unknown = sorted(set(grids) - set(GRID_NOTEBOOKS))
+    unknown = sorted(set(grids) - set(GRIDS))
     if unknown:
-        print(f"reference_run: unknown grids {unknown}; known: {', '.join(GRID_NOTEBOOKS)}", file=sys.stderr)
+        print(f"reference_run: unknown grids {unknown}; known: {', '.join(GRIDS)}", file=sys.stderr)
         return 2
     out = args.out or ROOT / "docs" / "results" / args.profile
     started = time.perf_counter()
-    notebooks = list(dict.fromkeys(GRID_NOTEBOOKS[g] for g in grids))
-    trained = prefetch_book_runs(args.profile, notebooks, progress=True)
+    trained = prefetch_grids(args.profile, grids, progress=True)
     prefetch_s = time.perf_counter() - started
     print(f"{trained} runs trained and scored in {prefetch_s:.0f} s", flush=True)
     walls = {}

@@ -81,3 +81,12 @@ def test_job_cost_counts_steps_branches_and_evaluations(micro_profile):
     (clean,) = [j for j in book_prefetch.book_jobs(micro_profile, ["08_table2"]) if j.config.model.name == "ftcn"]
     assert book_prefetch.job_cost(robust) > book_prefetch.job_cost(clean)  # two conditions, not one
     assert book_prefetch.book_jobs(micro_profile, ["00_introduction", "13_your_video"]) == []
+
+
+def test_grids_by_name_and_by_notebook(micro_profile):
+    by_notebook = book_prefetch.book_jobs(micro_profile, ["11_diagnostic"])
+    by_grid = book_prefetch.grid_jobs(micro_profile, ["diagnose", "control"])
+    assert [j.config.fingerprint() for j in by_notebook] == [j.config.fingerprint() for j in by_grid]
+    assert len(book_prefetch.grid_jobs(micro_profile, ["diagnose"])) < len(by_grid)
+    with pytest.raises(ValueError, match="unknown grids"):
+        book_prefetch.grid_jobs(micro_profile, ["table9"])

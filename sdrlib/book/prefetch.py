@@ -38,16 +38,27 @@ def _control_jobs(profile: Profile) -> list[RunJob]:
     return _grid_jobs("control")(profile) if is_synthetic(profile) else []
 
 
-#: The grids each results notebook runs with its default parameters (file stems of ``book/``).
-NOTEBOOK_JOBS: dict[str, list[Callable[[Profile], list[RunJob]]]] = {
-    "02_tpa": [_grid_jobs("table2")],
-    "07_table1": [_grid_jobs("table1")],
-    "08_table2": [_grid_jobs("table2")],
-    "09_table3": [_grid_jobs("table3")],
-    "10_figure2": [_grid_jobs("figure2")],
-    "11_diagnostic": [diagnostic_jobs, _control_jobs],
-    "12_robustness": [lambda profile: robustness_jobs(profile)[0]],
-    "14_closing": [_grid_jobs("table2")],
+#: The engine's jobs of each grid and study the results notebooks run, with default parameters.
+GRID_JOBS: dict[str, Callable[[Profile], list[RunJob]]] = {
+    "table1": _grid_jobs("table1"),
+    "table2": _grid_jobs("table2"),
+    "table3": _grid_jobs("table3"),
+    "figure2": _grid_jobs("figure2"),
+    "diagnose": diagnostic_jobs,
+    "control": _control_jobs,
+    "robustness": lambda profile: robustness_jobs(profile)[0],
+}
+
+#: The grids each results notebook runs (file stems of ``book/``).
+NOTEBOOK_GRIDS: dict[str, list[str]] = {
+    "02_tpa": ["table2"],
+    "07_table1": ["table1"],
+    "08_table2": ["table2"],
+    "09_table3": ["table3"],
+    "10_figure2": ["figure2"],
+    "11_diagnostic": ["diagnose", "control"],
+    "12_robustness": ["robustness"],
+    "14_closing": ["table2"],
 }
 
 
@@ -62,11 +73,22 @@ def job_cost(job: RunJob) -> float:
     return per_step * (job.config.train.steps + EVALUATION_STEPS * len(job.conditions))
 
 
+def grid_jobs(profile: str | Profile, grids: Sequence[str]) -> list[RunJob]:
+    """The jobs of ``grids`` (names of :data:`GRID_JOBS`) under ``profile``.
+
+    Raises:
+        ValueError: an unknown grid name.
+    """
+    unknown = sorted(set(grids) - set(GRID_JOBS))
+    if unknown:
+        raise ValueError(f"unknown grids {unknown}; known: {', '.join(GRID_JOBS)}")
+    prof = profile if isinstance(profile, Profile) else Profile.load(profile)
+    return [job for name in dict.fromkeys(grids) for job in GRID_JOBS[name](prof)]
+
+
 def book_jobs(profile: str | Profile, notebooks: Sequence[str]) -> list[RunJob]:
     """The jobs of the results ``notebooks`` (file stems; others are ignored) under ``profile``."""
-    prof = profile if isinstance(profile, Profile) else Profile.load(profile)
-    builders = [builder for name in notebooks for builder in NOTEBOOK_JOBS.get(name, [])]
-    return [job for builder in builders for job in builder(prof)]
+    return grid_jobs(profile, [grid for name in notebooks for grid in NOTEBOOK_GRIDS.get(name, [])])
 
 
 def profile_workers(profile: str | Profile) -> int:
@@ -76,9 +98,16 @@ def profile_workers(profile: str | Profile) -> int:
     return int(prof.setting("workers", 1))
 
 
-def prefetch_book_runs(profile: str | Profile, notebooks: Sequence[str], progress: bool = True) -> int:
-    """Train and score the runs of ``notebooks`` into the cache with the profile's
+def prefetch_grids(profile: str | Profile, grids: Sequence[str], progress: bool = True) -> int:
+    """Train and score the runs of ``grids`` into the cache with the profile's
     ``experiments.workers`` processes, costliest first; returns how many runs were not cached."""
     prof = profile if isinstance(profile, Profile) else Profile.load(profile)
     workers = profile_workers(prof)
-    return prefetch_runs(book_jobs(prof, notebooks), job_cost, workers, f"runs ({prof.name})", progress)
+    return prefetch_runs(grid_jobs(prof, grids), job_cost, workers, f"runs ({prof.name})", progress)
+
+
+def prefetch_book_runs(profile: str | Profile, notebooks: Sequence[str], progress: bool = True) -> int:
+    """:func:`prefetch_grids` of the grids the results ``notebooks`` run (:data:`NOTEBOOK_GRIDS`)."""
+    return prefetch_grids(
+        profile, [grid for name in notebooks for grid in NOTEBOOK_GRIDS.get(name, [])], progress
+    )

@@ -288,10 +288,10 @@ def reproduce(
         atomic_write_json(report, result.to_json())
 
     # here, not at the top: the grids and the studies import torch, and `sdr --help` imports this module
-    from sdrlib.book.prefetch import NOTEBOOK_JOBS, prefetch_book_runs, profile_workers
+    from sdrlib.book.prefetch import NOTEBOOK_GRIDS, prefetch_book_runs, profile_workers
 
     chosen_stems = [doc.path.stem for doc in notebook_docs if doc.docname in chosen]
-    if prefetch and any(stem in NOTEBOOK_JOBS for stem in chosen_stems):
+    if prefetch and any(stem in NOTEBOOK_GRIDS for stem in chosen_stems):
         tick = time.perf_counter()
         if progress:
             print(f"training and scoring the runs of the results chapters (profile {profile})", flush=True)
