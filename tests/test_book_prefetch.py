@@ -66,7 +66,7 @@ def test_prefetch_trains_each_shared_run_once_then_the_chapters_only_read(micro_
 def test_prefetch_hands_out_the_costliest_run_first(micro_profile, tmp_path, monkeypatch):
     monkeypatch.setenv("SDR_CACHE", str(tmp_path / "cache"))  # nothing trained yet
     order = []
-    monkeypatch.setattr(engine_runs, "_prefetch_run", lambda item: order.append(item[0].model.name))
+    monkeypatch.setattr(engine_runs, "_prefetch_run", lambda item, cache: order.append(item[0].model.name))
     monkeypatch.setattr(engine_runs, "_make_data", lambda jobs: None)
     jobs = book_prefetch.book_jobs(micro_profile, ["08_table2", "12_robustness"])
     cost = {"ftcn": 1.0, "sdr": 5.0}

@@ -13,10 +13,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+#: The environment variable that moves the cache.
+CACHE_ENV = "SDR_CACHE"
+
 
 def cache_root() -> Path:
     """The cache folder (created on demand)."""
-    root = Path(os.environ.get("SDR_CACHE", Path.home() / ".cache" / "sdr-book")).expanduser()
+    root = Path(os.environ.get(CACHE_ENV, Path.home() / ".cache" / "sdr-book")).expanduser()
     root.mkdir(parents=True, exist_ok=True)
     return root
 

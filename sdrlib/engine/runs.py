@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sdrlib.config import ConfigError, to_dict
-from sdrlib.engine.cache import run_cache_dir
+from sdrlib.engine.cache import CACHE_ENV, cache_root, run_cache_dir
 from sdrlib.engine.checkpoint import resolve_checkpoint
 from sdrlib.engine.config import RunConfig
 from sdrlib.engine.data import resolve_roots
@@ -217,9 +218,19 @@ def _run_job(job: RunJob, progress: bool) -> tuple[list[dict[str, Any]], list[pd
     return rows, videos, run_dir
 
 
-def _run_indexed_job(item: tuple[int, RunJob]) -> tuple[int, list[dict[str, Any]], list[pd.DataFrame], Path]:
+def _run_indexed_job(
+    item: tuple[int, RunJob], cache: str
+) -> tuple[int, list[dict[str, Any]], list[pd.DataFrame], Path]:
+    _use_cache(cache)
     index, job = item
     return (index, *_run_job(job, progress=False))
+
+
+def _use_cache(cache: str) -> None:
+    """In a worker: the caller's run cache. Workers are forked from a server process started with
+    the environment of the first pool, so ``$SDR_CACHE`` changed since (a test, a notebook that
+    sets it) would not reach them otherwise."""
+    os.environ[CACHE_ENV] = cache
 
 
 def evaluate_runs(jobs: Sequence[RunJob], desc: str, progress: bool = True, workers: int = 1) -> RunResults:
@@ -243,7 +254,9 @@ def evaluate_runs(jobs: Sequence[RunJob], desc: str, progress: bool = True, work
         items = [(index, job) for index, job in enumerate(jobs) if index not in cached]
         if items:
             for index, rows, videos, run_dir in tqdm(
-                run_in_workers(_run_indexed_job, items, (), min(workers, len(items)), ["sdrlib.engine.runs"]),
+                run_in_workers(
+                    _run_indexed_job, items, (str(cache_root()),), min(workers, len(items)), ["sdrlib.engine.runs"]
+                ),
                 total=len(items),
                 desc=desc,
                 disable=not progress,
@@ -264,7 +277,8 @@ def _make_data(jobs: Sequence[RunJob]) -> None:
         resolve_roots(data)
 
 
-def _prefetch_run(item: tuple[RunConfig, list[tuple[list[str] | None, list[Condition]]]]) -> str:
+def _prefetch_run(item: tuple[RunConfig, list[tuple[list[str] | None, list[Condition]]]], cache: str) -> str:
+    _use_cache(cache)
     config, evaluations = item
     run_dir = ensure_trained(config, progress=False)
     for domains, conditions in evaluations:
@@ -306,10 +320,11 @@ def prefetch_runs(
         return 0
     _make_data([RunJob(config, None, {}) for config, _ in items])
     if workers > 1 and len(items) > 1:
-        results = run_in_workers(_prefetch_run, items, (), min(workers, len(items)), ["sdrlib.engine.runs"])
+        cache = str(cache_root())
+        results = run_in_workers(_prefetch_run, items, (cache,), min(workers, len(items)), ["sdrlib.engine.runs"])
         for _ in tqdm(results, total=len(items), desc=desc, disable=not progress):
             pass
     else:
         for item in tqdm(items, desc=desc, disable=not progress):
-            _prefetch_run(item)
+            _prefetch_run(item, str(cache_root()))
     return len(items)

@@ -26,7 +26,13 @@ from typing import Any, TypeVar
 
 import torch
 
-from sdrlib.utils.signals import Terminated, signals_held, stopping_on_sigterm, worker_signals
+from sdrlib.utils.signals import (
+    TERMINATED_STATUS,
+    Terminated,
+    signals_held,
+    stopping_on_sigterm,
+    worker_signals,
+)
 
 Item = TypeVar("Item")
 
@@ -70,6 +76,21 @@ def _stop(pool: cf.ProcessPoolExecutor) -> None:
                 process.kill()
 
 
+def _until_terminated(fn: Callable[..., Any], item: Any, *args: Any) -> Any:
+    """``fn(item, *args)`` in a worker, which exits once a SIGTERM stopped it.
+
+    The executor's worker loop catches every exception of a call, ``SystemExit`` included, sends
+    it back and takes the next queued call: a worker stopped in the middle of a run would go on
+    with the calls queued behind it (until killed 30 s later), or, if its parent was gone, with
+    all of them. Here the stop unwinds the call (the atomic writers remove their temporary files
+    on the way) and the worker exits.
+    """
+    try:
+        return fn(item, *args)
+    except Terminated:
+        os._exit(TERMINATED_STATUS)
+
+
 def run_in_workers(
     fn: Callable[..., Any], items: Iterable[Item], args: tuple, workers: int, preload: Sequence[str] = ()
 ) -> Iterator[Any]:
@@ -91,7 +112,7 @@ def run_in_workers(
             # kill it and leave this process unable to tell which workers still run.
             with signals_held(signal.SIGINT, signal.SIGTERM):
                 for item in queue:
-                    pending.add(pool.submit(fn, item, *args))
+                    pending.add(pool.submit(_until_terminated, fn, item, *args))
                     if len(pending) >= 2 * workers:
                         break
             while pending:
@@ -100,7 +121,7 @@ def run_in_workers(
                     yield future.result()
                     item = next(queue, None)
                     if item is not None:
-                        pending.add(pool.submit(fn, item, *args))
+                        pending.add(pool.submit(_until_terminated, fn, item, *args))
         except BaseException as err:
             if isinstance(err, Terminated):
                 stopping_on_sigterm()
