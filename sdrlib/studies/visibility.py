@@ -30,6 +30,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from sdrlib.augment import apply_op
 from sdrlib.data.normalize import normalize
@@ -180,6 +181,12 @@ def plot_token_changes(table: pd.DataFrame, title: str, highlight: Sequence[str]
             label.set_fontweight("bold")
     ax.invert_yaxis()
     ax.set_xscale("log")
+    # plain numbers at a few round values: the log axis' default minor labels (3x10^0, 4x10^0...)
+    # overlap on a narrow figure
+    ticks = [v for v in (1, 2, 5, 10, 20, 50, 100, 200) if ax.get_xlim()[0] <= v <= ax.get_xlim()[1]]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set(xlabel="relative change of the trunk's tokens (%, log scale)", title=title)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
