@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from sdrlib.book.reading import interval_text
 from sdrlib.experiments.intervals import difference_table, paired_differences
 
 REFERENCE_PROFILE = "small"
@@ -95,14 +95,6 @@ class Comparison:
     differences: pd.DataFrame | None = None
 
 
-def _cell(rows: pd.DataFrame, method: str, column: str) -> str:
-    hit = rows[(rows["method"] == method) & (rows["column"] == column)]
-    if hit.empty or not np.isfinite(hit["mean"].iloc[0]):
-        return "n/a"
-    r = hit.iloc[0]
-    return f"{r['mean']:.1f} [{r['low']:.1f}, {r['high']:.1f}]" if np.isfinite(r["low"]) else f"{r['mean']:.1f}"
-
-
 def _side_by_side(first: pd.DataFrame, second: pd.DataFrame, labels: tuple[str, str]) -> pd.DataFrame:
     """Two ``method`` x column tables of strings as one, each column twice (one per run)."""
     first, second = first.set_index("method"), second.set_index("method")
@@ -142,7 +134,7 @@ def compare(
         methods = list(dict.fromkeys(summary["method"]))
         tables.append(
             pd.DataFrame(
-                [{"method": m, **{c: _cell(summary, m, c) for c in shown}} for m in methods],
+                [{"method": m, **{c: interval_text(summary, m, c) for c in shown}} for m in methods],
                 columns=["method", *shown],
             )
         )

@@ -20,8 +20,8 @@ from typing import Any
 
 import torch
 
-from sdrlib.data import ClipDataset
 from sdrlib.engine.checkpoint import CheckpointMeta, load_checkpoint, resolve_checkpoint
+from sdrlib.engine.evaluate import eval_dataset
 from sdrlib.engine.trainer import validate
 from sdrlib.utils import atomic_write_json, resolve_device
 
@@ -87,16 +87,7 @@ def calibrate_checkpoint(
             f"{json_path} already has the threshold {meta.threshold:.4f} chosen on its training run's "
             "validation data; pass --force to replace it"
         )
-    dataset = ClipDataset(
-        [Path(r) for r in roots],
-        split=split,
-        clip_len=meta.clip_len,
-        mode="eval",
-        domains=domains,
-        size=meta.input_size,
-    )
-    if len(dataset) == 0:
-        raise ValueError(f"no {split} clips in {[str(r) for r in roots]} for domains {domains}")
+    dataset = eval_dataset(meta, roots, split, domains)
     metrics, threshold, clips = validate(model, dataset, device, batch_size, "auto", progress)
     if metrics["n_real"] == 0 or metrics["n_fake"] == 0:
         raise ValueError(

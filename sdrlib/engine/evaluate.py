@@ -85,6 +85,27 @@ class EvaluationResult:
         return out / "metrics.json"
 
 
+def eval_dataset(
+    meta: CheckpointMeta, roots: list[str | Path], split: str, domains: list[str] | None
+) -> ClipDataset:
+    """Every non-overlapping clip of ``split`` at the checkpoint's clip length and size.
+
+    Raises:
+        ValueError: no clip of ``split`` in ``roots`` for ``domains``.
+    """
+    dataset = ClipDataset(
+        [Path(r) for r in roots],
+        split=split,
+        clip_len=meta.clip_len,
+        mode="eval",
+        domains=domains,
+        size=meta.input_size,
+    )
+    if len(dataset) == 0:
+        raise ValueError(f"no {split} clips in {[str(r) for r in roots]} for domains {domains}")
+    return dataset
+
+
 def evaluate_model(
     model: torch.nn.Module,
     meta: CheckpointMeta,
@@ -105,16 +126,7 @@ def evaluate_model(
     test set (DFDC's 3215 videos) is decoded by as many processes as training used.
     """
     device = resolve_device(device)
-    dataset = ClipDataset(
-        [Path(r) for r in roots],
-        split=split,
-        clip_len=meta.clip_len,
-        mode="eval",
-        domains=domains,
-        size=meta.input_size,
-    )
-    if len(dataset) == 0:
-        raise ValueError(f"no {split} clips in {[str(r) for r in roots]} for domains {domains}")
+    dataset = eval_dataset(meta, roots, split, domains)
     if num_workers is None:
         num_workers = eval_workers(meta.config.get("data", {}))
     clips = predict_clips(

@@ -199,9 +199,9 @@ class ResNet3dTrunk(nn.Module):
 
 
 #: The (conv, BatchNorm) attribute pairs of the blocks above, each BatchNorm right after its conv.
-_CONV_BN_PAIRS = {
-    "Bottleneck3d": (("conv_a", "bn_a"), ("conv_b", "bn_b"), ("conv_c", "bn_c"), ("short_conv", "short_bn")),
-    "Stem3d": (("conv", "bn"),),
+_CONV_BN_PAIRS: dict[type[nn.Module], tuple[tuple[str, str], ...]] = {
+    Bottleneck3d: (("conv_a", "bn_a"), ("conv_b", "bn_b"), ("conv_c", "bn_c"), ("short_conv", "short_bn")),
+    Stem3d: (("conv", "bn"),),
 }
 
 
@@ -222,7 +222,7 @@ def fold_batchnorm(model: nn.Module) -> nn.Module:
     if model.training:
         raise ValueError("fold_batchnorm needs a model in eval mode (BatchNorm's running statistics)")
     for module in model.modules():
-        for conv_name, bn_name in _CONV_BN_PAIRS.get(type(module).__name__, ()):
+        for conv_name, bn_name in _CONV_BN_PAIRS.get(type(module), ()):
             conv, bn = getattr(module, conv_name, None), getattr(module, bn_name, None)
             if isinstance(conv, nn.Conv3d) and isinstance(bn, nn.BatchNorm3d):
                 setattr(module, conv_name, fuse_conv_bn_eval(conv, bn))

@@ -82,7 +82,7 @@ def plot_robustness(videos: pd.DataFrame, title: str) -> Figure:
     with its 95 % interval as a band.
 
     Args:
-        videos: :attr:`sdrlib.studies.robustness.RobustnessResult.videos`.
+        videos: :attr:`~sdrlib.experiments.ExperimentResult.videos` of :func:`~sdrlib.studies.robustness.run_robustness`.
     """
     levels = videos.drop_duplicates("condition").set_index("condition")[["perturbation", "level"]]
     summary = group_summary(videos, {label: [label] for label in levels.index}, column="all")

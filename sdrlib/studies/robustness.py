@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,25 +20,12 @@ from sdrlib.engine.profiles import Profile
 from sdrlib.engine.runs import Condition, RunJob
 from sdrlib.experiments.grids import grid, grid_seeds, jobs
 from sdrlib.experiments.intervals import group_summary, with_intervals
-from sdrlib.experiments.runner import as_profile, collect, default_out_dir, write_results
+from sdrlib.experiments.runner import ExperimentResult, as_profile, collect, default_out_dir, write_results
 from sdrlib.experiments.tables import condition_counts
 from sdrlib.studies.perturbations import LEVELS, PERTURBATIONS, get_perturbation, perturbation_condition
 
 #: The clean evaluation, with the columns of a perturbed one (level 0).
 CLEAN_LEVEL = Condition("clean", None, {"perturbation": "clean", "level": 0, "value": np.nan})
-
-
-@dataclass
-class RobustnessResult:
-    """The long table (run x perturbation x level x test domain x seed) and the summary table."""
-
-    profile: str
-    long: pd.DataFrame
-    table: pd.DataFrame
-    out_dir: Path
-    runs: list[Path]
-    videos: pd.DataFrame | None = None
-    counts: dict[str, str] | None = None
 
 
 def robustness_jobs(
@@ -94,7 +80,7 @@ def run_robustness(
     seeds: list[int] | None = None,
     progress: bool = True,
     overrides: Sequence[str] = (),
-) -> RobustnessResult:
+) -> ExperimentResult:
     """Score the ``table2`` runs of ``profile`` under every perturbation and level (cached).
 
     Args:
@@ -134,7 +120,9 @@ def run_robustness(
         domains=domains,
         overrides=list(overrides),
     )
-    return RobustnessResult(prof.name, results.long, table, out, results.runs, results.videos, counts)
+    return ExperimentResult(
+        "robustness", prof.name, results.long, table, out, results.runs, results.videos, counts
+    )
 
 
 def robustness_summary(videos: pd.DataFrame, perturbations: list[str] | None = None) -> pd.DataFrame:
@@ -142,7 +130,7 @@ def robustness_summary(videos: pd.DataFrame, perturbations: list[str] | None = N
     averaged over its levels (LipForensics' summary) and ``avg``, the mean over the perturbations.
 
     Args:
-        videos: :attr:`RobustnessResult.videos` (per-video scores with ``perturbation`` and
+        videos: :attr:`~sdrlib.experiments.ExperimentResult.videos` of :func:`run_robustness` (per-video scores with ``perturbation`` and
             ``level`` columns).
         perturbations: column order (default: as they appear).
 

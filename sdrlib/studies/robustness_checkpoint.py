@@ -18,9 +18,10 @@ from tqdm.auto import tqdm
 
 from sdrlib.engine.checkpoint import load_checkpoint
 from sdrlib.engine.evaluate import evaluate_model
+from sdrlib.experiments.runner import ExperimentResult
 from sdrlib.experiments.tables import condition_counts, with_counts
 from sdrlib.studies.perturbations import LEVELS, PERTURBATIONS, perturbation_condition
-from sdrlib.studies.robustness import CLEAN_LEVEL, RobustnessResult, robustness_table
+from sdrlib.studies.robustness import CLEAN_LEVEL, robustness_table
 from sdrlib.utils import atomic_write_json, atomic_write_text, resolve_device
 
 
@@ -36,7 +37,7 @@ def checkpoint_robustness(
     device: str | torch.device = "auto",
     batch_size: int = 16,
     progress: bool = True,
-) -> RobustnessResult:
+) -> ExperimentResult:
     """Video AUC of ``checkpoint`` on ``split`` of ``roots``, clean and under every perturbation.
 
     Args:
@@ -104,6 +105,6 @@ def checkpoint_robustness(
                 "counts": counts,
             },
         )
-    return RobustnessResult(
-        str(checkpoint), long, table, out, [Path(checkpoint)], videos=video_table, counts=counts
+    return ExperimentResult(
+        "robustness", str(checkpoint), long, table, out, [Path(checkpoint)], videos=video_table, counts=counts
     )
