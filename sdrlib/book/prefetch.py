@@ -91,19 +91,11 @@ def book_jobs(profile: str | Profile, notebooks: Sequence[str]) -> list[RunJob]:
     return grid_jobs(profile, [grid for name in notebooks for grid in NOTEBOOK_GRIDS.get(name, [])])
 
 
-def profile_workers(profile: str | Profile) -> int:
-    """The profile's ``experiments.workers`` (1 when unset): worker processes of its grids, and
-    notebooks ``sdr reproduce`` executes at once."""
-    prof = profile if isinstance(profile, Profile) else Profile.load(profile)
-    return int(prof.setting("workers", 1))
-
-
 def prefetch_grids(profile: str | Profile, grids: Sequence[str], progress: bool = True) -> int:
     """Train and score the runs of ``grids`` into the cache with the profile's
     ``experiments.workers`` processes, costliest first; returns how many runs were not cached."""
     prof = profile if isinstance(profile, Profile) else Profile.load(profile)
-    workers = profile_workers(prof)
-    return prefetch_runs(grid_jobs(prof, grids), job_cost, workers, f"runs ({prof.name})", progress)
+    return prefetch_runs(grid_jobs(prof, grids), job_cost, prof.workers, f"runs ({prof.name})", progress)
 
 
 def prefetch_book_runs(profile: str | Profile, notebooks: Sequence[str], progress: bool = True) -> int:

@@ -288,7 +288,8 @@ def reproduce(
         atomic_write_json(report, result.to_json())
 
     # here, not at the top: the grids and the studies import torch, and `sdr --help` imports this module
-    from sdrlib.book.prefetch import NOTEBOOK_GRIDS, prefetch_book_runs, profile_workers
+    from sdrlib.book.prefetch import NOTEBOOK_GRIDS, prefetch_book_runs
+    from sdrlib.engine.profiles import Profile
 
     chosen_stems = [doc.path.stem for doc in notebook_docs if doc.docname in chosen]
     if prefetch and any(stem in NOTEBOOK_GRIDS for stem in chosen_stems):
@@ -313,7 +314,7 @@ def reproduce(
             run.status = "not run (source copied)"
         else:
             run.status = "not run (earlier copy kept)"
-    jobs = max(1, int(jobs if jobs is not None else profile_workers(profile)))
+    jobs = max(1, int(jobs if jobs is not None else Profile.load(profile).workers))
     one = _NotebookJob(book_root, out_dir, len(notebook_docs), profile, device, kernel, progress, jobs == 1)
     if jobs == 1 or len(todo) < 2:
         for position, doc, run in todo:

@@ -92,6 +92,12 @@ class Profile:
         return self.experiments.get(key, default)
 
     @property
+    def workers(self) -> int:
+        """``experiments.workers`` (1 when unset): the processes that train and score a grid's runs,
+        and the notebooks ``sdr reproduce`` executes at once."""
+        return int(self.setting("workers", 1))
+
+    @property
     def ffpp_domains(self) -> list[str]:
         """The training (FF++) domains: ``experiments.ffpp_domains`` or the protocol's four."""
         return list(self.setting("ffpp_domains", DEFAULT_FFPP_DOMAINS))

@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,11 +93,17 @@ def ensure_trained(config: RunConfig, progress: bool = True) -> Path:
     return run_dir
 
 
-def _evaluation_path(run_dir: Path, config: RunConfig, domains: list[str] | None, condition: Condition) -> Path:
-    """Where :func:`cached_evaluation` keeps one evaluation (the ``.csv``; ``.videos.csv`` beside)."""
+def _evaluation_paths(
+    run_dir: Path, config: RunConfig, domains: list[str] | None, conditions: Sequence[Condition]
+) -> list[Path]:
+    """Where :func:`cached_evaluation` keeps each condition's evaluation (the ``.csv``;
+    ``.videos.csv`` beside): the checkpoint and the test data are fingerprinted once for all."""
     roots = resolve_roots(config.data)
-    weights = resolve_checkpoint(run_dir).with_suffix(".safetensors")
-    return run_dir / "eval" / f"{condition.label}-{_evaluation_key(domains, condition, weights, roots)}.csv"
+    checkpoint = file_digest(resolve_checkpoint(run_dir).with_suffix(".safetensors"))
+    data = data_fingerprint(roots)
+    return [
+        run_dir / "eval" / f"{c.label}-{_evaluation_key(domains, c, checkpoint, data)}.csv" for c in conditions
+    ]
 
 
 def is_scored(job: RunJob) -> bool:
@@ -106,19 +112,17 @@ def is_scored(job: RunJob) -> bool:
     run_dir = run_cache_dir(job.config.fingerprint())
     if not is_finished(run_dir):
         return False
-    paths = [_evaluation_path(run_dir, job.config, job.test_domains, c) for c in job.conditions]
+    paths = _evaluation_paths(run_dir, job.config, job.test_domains, job.conditions)
     return all(path.exists() and path.with_suffix(".videos.csv").exists() for path in paths)
 
 
-def _evaluation_key(
-    domains: list[str] | None, condition: Condition, checkpoint: Path, roots: list[Path]
-) -> str:
+def _evaluation_key(domains: list[str] | None, condition: Condition, checkpoint: str, data: str) -> str:
     """What decides a cached evaluation: the domains, the condition's label and its transform's
-    code, the checkpoint's bytes and the test data (:func:`~sdrlib.engine.fingerprint.data_fingerprint`,
-    the key of the runs too)."""
+    code, the checkpoint's bytes (``checkpoint``: their digest) and the test data (``data``: its
+    :func:`~sdrlib.engine.fingerprint.data_fingerprint`, the key of the runs too)."""
     code = None if condition.transform is None else module_fingerprint(condition.transform.__module__)
     payload = [domains, condition.label] if code is None else [domains, condition.label, code]
-    payload += [file_digest(checkpoint), data_fingerprint(roots)]
+    payload += [checkpoint, data]
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -155,7 +159,7 @@ def cached_evaluation(
     if (condition.label == "clean") != (condition.transform is None):
         raise ConfigError("the label 'clean' means no transform, and a transform needs its own label")
     roots = resolve_roots(config.data)
-    path = _evaluation_path(run_dir, config, domains, condition)
+    (path,) = _evaluation_paths(run_dir, config, domains, [condition])
     videos_path = path.with_suffix(".videos.csv")
     if path.exists() and videos_path.exists():
         return CachedEvaluation(pd.read_csv(path), pd.read_csv(videos_path))
@@ -246,7 +250,7 @@ def evaluate_runs(jobs: Sequence[RunJob], desc: str, progress: bool = True, work
     """
     jobs = list(jobs)
     if workers > 1 and len(jobs) > 1:
-        _make_data(jobs)
+        _make_data(job.config for job in jobs)
         done: dict[int, tuple[list[dict[str, Any]], list[pd.DataFrame], Path]] = {}
         cached = {index for index, job in enumerate(jobs) if is_scored(job)}
         for index in cached:  # read in this process: no workers to start for them
@@ -271,9 +275,9 @@ def evaluate_runs(jobs: Sequence[RunJob], desc: str, progress: bool = True, work
     return RunResults(pd.DataFrame(rows), video_table, [outcome[2] for outcome in outcomes])
 
 
-def _make_data(jobs: Sequence[RunJob]) -> None:
-    """Make every job's data set here first, so that no two workers write the same one."""
-    for data in {json.dumps(to_dict(job.config.data), sort_keys=True): job.config.data for job in jobs}.values():
+def _make_data(configs: Iterable[RunConfig]) -> None:
+    """Make every run's data set here first, so that no two workers write the same one."""
+    for data in {json.dumps(to_dict(c.data), sort_keys=True): c.data for c in configs}.values():
         resolve_roots(data)
 
 
@@ -318,7 +322,7 @@ def prefetch_runs(
     items = [(config, [(d, list(c.values())) for d, c in evals.values()]) for config, evals, _ in ordered]
     if not items:
         return 0
-    _make_data([RunJob(config, None, {}) for config, _ in items])
+    _make_data(config for config, _ in items)
     if workers > 1 and len(items) > 1:
         cache = str(cache_root())
         results = run_in_workers(_prefetch_run, items, (cache,), min(workers, len(items)), ["sdrlib.engine.runs"])

@@ -63,8 +63,7 @@ def collect(name: str, profile: Profile, run_jobs: list[RunJob], progress: bool 
     """:func:`~sdrlib.engine.runs.evaluate_runs` (with the profile's ``experiments.workers``
     processes) plus the ``ffpp`` column of the long and the per-video tables (the profile's FF++
     test domains, the one source every "FF++ (avg)" reads)."""
-    workers = int(profile.setting("workers", 1))
-    results = evaluate_runs(run_jobs, desc=f"{name} ({profile.name})", progress=progress, workers=workers)
+    results = evaluate_runs(run_jobs, desc=f"{name} ({profile.name})", progress=progress, workers=profile.workers)
     if len(results.long):
         results.long["ffpp"] = results.long["test_domain"].isin(profile.ffpp_domains)
         results.videos["ffpp"] = results.videos["domain"].isin(profile.ffpp_domains)
