@@ -73,7 +73,9 @@ def main() -> int:
             target = out / name
             target.mkdir(parents=True, exist_ok=True)
             videos = result.videos.drop(columns=["run_dir"], errors="ignore")
-            videos.to_csv(target / "videos.csv.gz", index=False, float_format="%.6g")
+            partial = target / "videos.csv.gz.tmp"  # renamed when whole: no half-written scores
+            videos.to_csv(partial, index=False, float_format="%.6g", compression="gzip")
+            os.replace(partial, target / "videos.csv.gz")
             atomic_write_text(target / "table.md", result.markdown + "\n")
             walls[name] = round(time.perf_counter() - tick, 1)
             print(f"{name}: {len(result.runs)} runs, tables in {walls[name]:.0f} s", flush=True)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from sdrlib.engine.config import RunConfig, run_config_from_dict
+from sdrlib.engine.profiles import Profile
 
 MICRO_MODELS = {
     "ftcn": {"width_mult": 0.125, "depth_mult": 0.34, "num_frames": 4, "input_size": 16},
@@ -44,6 +45,23 @@ def micro_config(model: str = "ftcn", overrides: tuple[str, ...] = ()) -> RunCon
     run = dict(MICRO_RUN)
     run["model"] = {"name": model, "options": MICRO_MODELS[model]}
     return run_config_from_dict(run, list(overrides))
+
+def micro_profile(**experiments) -> Profile:
+    """A profile of micro runs (2 steps, seed 0, FTCN and SDR on two FF++ domains and Celeb-DF);
+    ``experiments`` adds to or replaces its ``experiments`` settings."""
+    settings = {
+        "seeds": [0],
+        "table2_models": ["ftcn", "sdr"],
+        "ffpp_domains": ["ffpp-df", "ffpp-nt"],
+        "cross_domains": ["celebdf"],
+        "table1_models": ["ftcn"],
+        "figure2_K": [1, 2],
+        **experiments,
+    }
+    run = dict(MICRO_RUN)
+    run["train"] = {"steps": 2, "eval_every": 0, "log_every": 1}
+    return Profile(name="micro", run=run, models=MICRO_MODELS, experiments=settings)
+
 
 #: The six SynthDF test domains.
 DOMAINS = ["ffpp-df", "ffpp-f2f", "ffpp-fs", "ffpp-nt", "celebdf", "dfdc"]

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from engine_helpers import MICRO_MODELS, MICRO_RUN
+from engine_helpers import micro_profile as make_micro_profile
 
 from sdrlib.book import prefetch as book_prefetch
 from sdrlib.engine import runs as engine_runs
-from sdrlib.engine.profiles import Profile
 from sdrlib.experiments import run_experiment
 from sdrlib.studies.diagnose import run_diagnostic
 
@@ -18,19 +17,7 @@ RESULTS_NOTEBOOKS = ["07_table1", "08_table2", "09_table3", "10_figure2", "11_di
 
 @pytest.fixture()
 def micro_profile():
-    exp = {
-        "seeds": [0],
-        "table2_models": ["ftcn", "sdr"],
-        "ffpp_domains": ["ffpp-df", "ffpp-nt"],
-        "cross_domains": ["celebdf"],
-        "table1_models": ["ftcn"],
-        "figure2_K": [1, 4],
-        "robustness_levels": [3],
-        "robustness_perturbations": ["blur"],
-    }
-    run = dict(MICRO_RUN)
-    run["train"] = {"steps": 2, "eval_every": 0, "log_every": 1}
-    return Profile(name="micro", run=run, models=MICRO_MODELS, experiments=exp)
+    return make_micro_profile(figure2_K=[1, 4], robustness_levels=[3], robustness_perturbations=["blur"])
 
 
 def test_prefetch_trains_each_shared_run_once_then_the_chapters_only_read(micro_profile, tmp_path, monkeypatch):

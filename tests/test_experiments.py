@@ -8,28 +8,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from engine_helpers import MICRO_MODELS, MICRO_RUN
+from engine_helpers import micro_profile as make_micro_profile
 
 from sdrlib.config import ConfigError
 from sdrlib.engine import runs as engine_runs
-from sdrlib.engine.profiles import Profile
 from sdrlib.experiments import grid, grid_seeds, run_experiment
 from sdrlib.studies.diagnose import frame_repeat, run_diagnostic, temporal_shuffle
 
 
 @pytest.fixture()
 def micro_profile():
-    exp = {
-        "seeds": [0],
-        "table2_models": ["ftcn", "sdr"],
-        "ffpp_domains": ["ffpp-df", "ffpp-nt"],
-        "cross_domains": ["celebdf"],
-        "table1_models": ["ftcn"],
-        "figure2_K": [1, 2],
-    }
-    run = {k: v for k, v in MICRO_RUN.items()}
-    run["train"] = {"steps": 2, "eval_every": 0, "log_every": 1}
-    return Profile(name="micro", run=run, models=MICRO_MODELS, experiments=exp)
+    return make_micro_profile()
 
 
 def test_table2_trains_once_then_renders_from_cache(micro_profile, tmp_path, monkeypatch):
