@@ -32,10 +32,6 @@ class Terminated(SystemExit):
         super().__init__(code)
 
 
-def _raise_terminated(signum: int, frame: object) -> None:
-    raise Terminated()
-
-
 def _terminate_once(signum: int, frame: object) -> None:
     # A scheduler may signal every process of a job, and a stopping run makes its workers answer
     # through it: once this process is stopping, further SIGTERMs must not interrupt the clean-up.
@@ -99,7 +95,11 @@ def signals_held(*signums: int, redeliver: bool = True) -> Iterator[None]:
 
 
 def worker_signals() -> None:
-    """For a worker process: ignore Ctrl-C (the parent decides), stop cleanly on SIGTERM.
+    """For a worker process: ignore Ctrl-C (the parent decides), stop cleanly on the first SIGTERM.
+
+    Later SIGTERMs are ignored while the stop unwinds (a scheduler signals the whole job, then the
+    parent stops its workers: a second stop inside the clean-up would print a traceback); the
+    worker then exits (:mod:`sdrlib.utils.pool`).
 
     A worker started under :func:`signals_held` may find a SIGTERM already waiting: it was stopped
     before it did anything, and exits at once, quietly.
@@ -108,7 +108,7 @@ def worker_signals() -> None:
     if hasattr(signal, "pthread_sigmask"):
         if signal.SIGTERM in signal.sigpending():
             os._exit(TERMINATED_STATUS)
-        signal.signal(signal.SIGTERM, _raise_terminated)
+        signal.signal(signal.SIGTERM, _terminate_once)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     else:
-        signal.signal(signal.SIGTERM, _raise_terminated)
+        signal.signal(signal.SIGTERM, _terminate_once)
